@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "err.h"
+
+const char *
+nvkv_strerror(int rc)
+{
+    switch (rc) {
+    case NVKV_OK:
+        return "success";
+    case NVKV_ECONFIG:
+        return "invalid configuration";
+    case NVKV_ENANDRULE:
+        return "NAND rule violated";
+    case NVKV_EFORMAT:
+        return "file format or geometry mismatch";
+    default:
+        break;
+    }
+    if (rc < 0 && rc > -4000)
+        return strerror(-rc);
+    return "unknown error";
+}

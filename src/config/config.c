@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The key table and everything driven by it: parsing values with units, range checks with one
+ * clear message, presets, INI loading through libinih, scaling and printing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+
+#include "../base/err.h"
+
+enum key_type {
+    K_U32,    /* plain integer */
+    K_SIZE,   /* u64 bytes: 8192, 8KiB, 64MiB, 1GB (decimal), ... */
+    K_TIME,   /* u64 ns: 100, 56.5us, 3ms, 1s */
+    K_RATE,   /* u64 10^6 B/s: 800 or 800MB/s */
+    K_DOUBLE, /* plain decimal */
+    K_ENUM,   /* stored as int */
+    K_STR,    /* char array of `max` bytes */
+};
+
+struct key_desc {
+    const char *name;
+    enum key_type type;
+    size_t off;
+    uint64_t min, max; /* integers; for K_STR max is the buffer size */
+    double dmin, dmax; /* K_DOUBLE: dmin < v <= dmax */
+    const char *const *enum_names;
+    const int *enum_values;
+    const char *doc;
+};
+
+static const char *const cell_names[] = {"slc", "mlc", "tlc", NULL};
+static const int cell_values[] = {NAND_CELL_SLC, NAND_CELL_MLC, NAND_CELL_TLC};
+static const char *const backend_names[] = {"ram", "file", NULL};
+static const int backend_values[] = {NAND_BACKEND_RAM, NAND_BACKEND_FILE};
+
+#define OFF(field) offsetof(struct cfg, field)
+#define SEC_NS     1000000000ull
+
+static const struct key_desc keys[] = {
+    {"device.dram", K_SIZE, OFF(device.dram_bytes), 0, 1ull << 40, 0, 0, NULL, NULL,
+     "device DRAM budget for firmware structures (scaled by --scale)"},
+    {"device.exposed_pct", K_DOUBLE, OFF(device.exposed_pct), 0, 0, 0.0, 100.0, NULL, NULL,
+     "share of raw capacity exposed to the host, percent; the rest is over-provisioning"},
+    {"device.controller_cores", K_U32, OFF(device.controller_cores), 1, 64, 0, 0, NULL, NULL,
+     "controller CPU cores that run firmware work"},
+    {"nand.channels", K_U32, OFF(nand.channels), 1, 256, 0, 0, NULL, NULL, "flash channels"},
+    {"nand.dies_per_channel", K_U32, OFF(nand.dies_per_channel), 1, 256, 0, 0, NULL, NULL,
+     "dies (chips) sharing each channel"},
+    {"nand.blocks_per_die", K_U32, OFF(nand.blocks_per_die), 1, 1u << 20, 0, 0, NULL, NULL,
+     "erase blocks per die (divided by --scale)"},
+    {"nand.pages_per_block", K_U32, OFF(nand.pages_per_block), 1, 65536, 0, 0, NULL, NULL,
+     "pages per erase block"},
+    {"nand.page_bytes", K_SIZE, OFF(nand.page_bytes), 512, 1u << 20, 0, 0, NULL, NULL,
+     "page size in bytes, a multiple of 512"},
+    {"nand.oob_bytes", K_SIZE, OFF(nand.oob_bytes), 0, 65536, 0, 0, NULL, NULL,
+     "spare (OOB) bytes per page"},
+    {"nand.cell", K_ENUM, OFF(nand.cell), 0, 0, 0, 0, cell_names, cell_values,
+     "cell type; sets the page types and the default timings"},
+    {"nand.read_lsb_ns", K_TIME, OFF(nand.read_ns[0]), 0, 10 * SEC_NS, 0, 0, NULL, NULL,
+     "tR of LSB pages (0 = cell default)"},
+    {"nand.read_csb_ns", K_TIME, OFF(nand.read_ns[1]), 0, 10 * SEC_NS, 0, 0, NULL, NULL,
+     "tR of CSB pages (MLC: upper pages; 0 = cell default)"},
+    {"nand.read_msb_ns", K_TIME, OFF(nand.read_ns[2]), 0, 10 * SEC_NS, 0, 0, NULL, NULL,
+     "tR of MSB pages (TLC only; 0 = cell default)"},
+    {"nand.program_lsb_ns", K_TIME, OFF(nand.program_ns[0]), 0, 10 * SEC_NS, 0, 0, NULL, NULL,
+     "tPROG of LSB pages (0 = cell default)"},
+    {"nand.program_csb_ns", K_TIME, OFF(nand.program_ns[1]), 0, 10 * SEC_NS, 0, 0, NULL, NULL,
+     "tPROG of CSB pages (MLC: upper pages; 0 = cell default)"},
+    {"nand.program_msb_ns", K_TIME, OFF(nand.program_ns[2]), 0, 10 * SEC_NS, 0, 0, NULL, NULL,
+     "tPROG of MSB pages (TLC only; 0 = cell default)"},
+    {"nand.erase_ns", K_TIME, OFF(nand.erase_ns), 0, 10 * SEC_NS, 0, 0, NULL, NULL,
+     "tBERS, block erase time (0 = cell default)"},
+    {"nand.cmd_ns", K_TIME, OFF(nand.cmd_ns), 0, 1000000, 0, 0, NULL, NULL,
+     "command and address cycles on the channel per operation"},
+    {"nand.channel_mbps", K_RATE, OFF(nand.channel_mbps), 1, 1000000, 0, 0, NULL, NULL,
+     "channel bandwidth in MB/s (10^6 bytes per second)"},
+    {"nand.backend", K_ENUM, OFF(nand.backend), 0, 0, 0, 0, backend_names, backend_values,
+     "page store: ram, or file (a sparse image that survives restarts)"},
+    {"nand.file_path", K_STR, OFF(nand.file_path), 0, sizeof(((struct nand_params *)0)->file_path),
+     0, 0, NULL, NULL, "image path for the file backend"},
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+const char *const cfg_preset_names[] = {"anykey64g", NULL};
+
+__attribute__((format(printf, 3, 4))) static int
+cfg_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return NVKV_ECONFIG;
+}
+
+static const struct key_desc *
+find_key(const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* ---- value parsing ---- */
+
+struct unit {
+    const char *suffix;
+    double factor;
+};
+
+static const struct unit size_units[] = {
+    {"", 1},           {"b", 1},          {"k", 1024},          {"kib", 1024},
+    {"kb", 1e3},       {"m", 1048576.0},  {"mib", 1048576.0},   {"mb", 1e6},
+    {"g", 1073741824.0}, {"gib", 1073741824.0}, {"gb", 1e9}, {"t", 1099511627776.0},
+    {"tib", 1099511627776.0}, {"tb", 1e12}, {NULL, 0},
+};
+static const struct unit time_units[] = {
+    {"", 1}, {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {NULL, 0},
+};
+static const struct unit plain_units[] = {
+    {"", 1}, {NULL, 0},
+};
+static const struct unit rate_units[] = {
+    {"", 1}, {"mb/s", 1}, {"mbps", 1}, {"gb/s", 1e3}, {NULL, 0},
+};
+
+/*
+ * Parse "<number><unit>" into an integer count of base units. Fractions are allowed when they
+ * land on a whole count ("56.5us" = 56500 ns). Returns false when malformed.
+ */
+static bool
+parse_with_units(const char *s, const struct unit *units, bool allow_fraction, uint64_t *out)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '-' || *s == '+' || *s == '\0')
+        return false;
+    char *end;
+    errno = 0;
+    double num = strtod(s, &end);
+    if (end == s || errno != 0 || !isfinite(num))
+        return false;
+    bool has_fraction = strpbrk(s, ".eE") != NULL && strpbrk(s, ".eE") < end;
+    char suffix[16];
+    size_t n = 0;
+    while (*end != '\0' && !isspace((unsigned char)*end) && n + 1 < sizeof(suffix))
+        suffix[n++] = (char)tolower((unsigned char)*end++);
+    suffix[n] = '\0';
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end != '\0')
+        return false;
+    for (const struct unit *u = units; u->suffix != NULL; u++) {
+        if (strcmp(u->suffix, suffix) != 0)
+            continue;
+        if (has_fraction && !allow_fraction && u->factor == 1)
+            return false;
+        double v = num * u->factor;
+        if (v > 1.8e19 || v != floor(v))
+            return false;
+        *out = (uint64_t)v;
+        return true;
+    }
+    return false;
+}
+
+static const char *
+allowed_text(const struct key_desc *k, char *buf, size_t len)
+{
+    switch (k->type) {
+    case K_U32:
+        snprintf(buf, len, "an integer from %llu to %llu", (unsigned long long)k->min,
+                 (unsigned long long)k->max);
+        break;
+    case K_SIZE:
+        snprintf(buf, len, "a size from %llu to %llu bytes (suffixes B, KiB, MiB, GiB, KB, MB, GB)",
+                 (unsigned long long)k->min, (unsigned long long)k->max);
+        break;
+    case K_TIME:
+        snprintf(buf, len, "a whole number of ns from %llu to %llu (suffixes ns, us, ms, s)",
+                 (unsigned long long)k->min, (unsigned long long)k->max);
+        break;
+    case K_RATE:
+        snprintf(buf, len, "an integer from %llu to %llu MB/s", (unsigned long long)k->min,
+                 (unsigned long long)k->max);
+        break;
+    case K_DOUBLE:
+        snprintf(buf, len, "a number greater than %g and at most %g", k->dmin, k->dmax);
+        break;
+    case K_ENUM: {
+        size_t used = (size_t)snprintf(buf, len, "one of");
+        for (int i = 0; k->enum_names[i] != NULL && used < len; i++)
+            used += (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "",
+                                     k->enum_names[i]);
+        break;
+    }
+    case K_STR:
+        snprintf(buf, len, "a string of at most %llu bytes", (unsigned long long)k->max - 1);
+        break;
+    }
+    return buf;
+}
+
+static int
+bad_value(const struct key_desc *k, const char *value, char *err, size_t errlen)
+{
+    char allowed[200];
+    return cfg_error(err, errlen, "%s = '%s': invalid; allowed: %s", k->name, value,
+                     allowed_text(k, allowed, sizeof(allowed)));
+}
+
+static int
+set_value(struct cfg *c, const struct key_desc *k, const char *value, char *err, size_t errlen)
+{
+    char *field = (char *)c + k->off;
+    uint64_t u = 0;
+    switch (k->type) {
+    case K_U32:
+    case K_SIZE:
+    case K_TIME:
+    case K_RATE: {
+        const struct unit *units = k->type == K_SIZE   ? size_units
+                                   : k->type == K_TIME ? time_units
+                                   : k->type == K_RATE ? rate_units
+                                                       : plain_units;
+        bool ok = parse_with_units(value, units, k->type == K_TIME, &u);
+        if (!ok || u < k->min || u > k->max)
+            return bad_value(k, value, err, errlen);
+        if (k->type == K_U32 || (k->type == K_SIZE && k->max <= UINT32_MAX))
+            *(uint32_t *)(void *)field = (uint32_t)u;
+        else
+            *(uint64_t *)(void *)field = u;
+        return 0;
+    }
+    case K_DOUBLE: {
+        char *end;
+        errno = 0;
+        double d = strtod(value, &end);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (end == value || *end != '\0' || errno != 0 || !isfinite(d) || d <= k->dmin ||
+            d > k->dmax)
+            return bad_value(k, value, err, errlen);
+        *(double *)(void *)field = d;
+        return 0;
+    }
+    case K_ENUM:
+        for (int i = 0; k->enum_names[i] != NULL; i++) {
+            if (strcmp(k->enum_names[i], value) == 0) {
+                *(int *)(void *)field = k->enum_values[i];
+                return 0;
+            }
+        }
+        return bad_value(k, value, err, errlen);
+    case K_STR:
+        if (strlen(value) >= k->max)
+            return bad_value(k, value, err, errlen);
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    }
+    return bad_value(k, value, err, errlen);
+}
+
+int
+cfg_set(struct cfg *c, const char *key, const char *value, char *err, size_t errlen)
+{
+    const struct key_desc *k = find_key(key);
+    if (k == NULL)
+        return cfg_error(err, errlen,
+                         "%s: unknown key; `nvkv config --keys` lists every key (section.key)",
+                         key);
+    return set_value(c, k, value, err, errlen);
+}
+
+int
+cfg_set_assignment(struct cfg *c, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    if (eq == NULL || eq == assignment)
+        return cfg_error(err, errlen, "--set '%s': expected section.key=value", assignment);
+    char key[128];
+    size_t klen = (size_t)(eq - assignment);
+    if (klen >= sizeof(key))
+        return cfg_error(err, errlen, "--set '%s': key too long", assignment);
+    memcpy(key, assignment, klen);
+    key[klen] = '\0';
+    return cfg_set(c, key, eq + 1, err, errlen);
+}
+
+/* ---- presets ---- */
+
+int
+cfg_load_preset(struct cfg *c, const char *name, char *err, size_t errlen)
+{
+    if (strcmp(name, "anykey64g") != 0) {
+        char list[200] = "";
+        for (int i = 0; cfg_preset_names[i] != NULL; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                     cfg_preset_names[i]);
+        return cfg_error(err, errlen, "--device '%s': unknown preset; allowed: %s", name, list);
+    }
+    memset(c, 0, sizeof(*c));
+    snprintf(c->preset, sizeof(c->preset), "%s", name);
+    c->scale = 1;
+    /* anykey64g: the AnyKey paper's device (section 5.4): 8 ch x 8 dies, 8 KiB pages, 64 GiB,
+     * TLC, 64 MiB DRAM; geometry as KVEMU's ssd_init_params (512 blocks x 256 pages per die). */
+    nand_params_default(&c->nand);
+    dev_params_default(&c->device);
+    return 0;
+}
+
+/* ---- INI files ---- */
+
+struct ini_ctx {
+    struct cfg *c;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int rc;
+    int line;
+};
+
+static int
+on_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *ctx = user;
+    char key[160];
+    ctx->line++;
+    if (ctx->rc != 0)
+        return 1; /* keep the first error only */
+    snprintf(key, sizeof(key), "%s.%s", section, name);
+    char msg[CFG_ERR_LEN];
+    int rc = cfg_set(ctx->c, key, value, msg, sizeof(msg));
+    if (rc != 0) {
+        ctx->rc = rc;
+        snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->path, msg);
+        return 0;
+    }
+    return 1;
+}
+
+int
+cfg_load_file(struct cfg *c, const char *path, char *err, size_t errlen)
+{
+    struct ini_ctx ctx = {c, path, err, errlen, 0, 0};
+    int r = ini_parse(path, on_ini_line, &ctx);
+    if (r == -1)
+        return cfg_error(err, errlen, "--config '%s': cannot open: %s", path, strerror(errno));
+    if (ctx.rc != 0)
+        return ctx.rc;
+    if (r != 0)
+        return cfg_error(err, errlen, "%s:%d: not an INI line (expected [section] or key = value)",
+                         path, r);
+    return 0;
+}
+
+/* ---- finalize ---- */
+
+int
+cfg_finalize(struct cfg *c, uint32_t scale, char *err, size_t errlen)
+{
+    if (scale == 0 || scale > c->nand.blocks_per_die)
+        return cfg_error(err, errlen,
+                         "--scale %u: invalid; allowed: an integer from 1 to nand.blocks_per_die "
+                         "(%u)",
+                         scale, c->nand.blocks_per_die);
+    uint32_t blocks = c->nand.blocks_per_die / scale;
+    /* DRAM follows the capacity actually kept, so the DRAM:flash ratio stays exact */
+    c->device.dram_bytes = c->device.dram_bytes * blocks / c->nand.blocks_per_die;
+    c->nand.blocks_per_die = blocks;
+    c->scale = scale;
+    if (c->nand.page_bytes % 512 != 0)
+        return cfg_error(err, errlen, "nand.page_bytes = %u: invalid; allowed: a multiple of 512",
+                         c->nand.page_bytes);
+    uint32_t types = (uint32_t)c->nand.cell;
+    for (uint32_t t = types; t < NAND_MAX_PAGE_TYPES; t++) {
+        if (c->nand.read_ns[t] != 0 || c->nand.program_ns[t] != 0)
+            return cfg_error(err, errlen,
+                             "nand.%s_ns: set for a page type that a %s cell does not have; "
+                             "allowed: 0",
+                             t == 1 ? (c->nand.read_ns[t] ? "read_csb" : "program_csb")
+                                    : (c->nand.read_ns[t] ? "read_msb" : "program_msb"),
+                             cell_names[types - 1]);
+    }
+    if (nand_total_pages(&c->nand) > (1ull << 36))
+        return cfg_error(err, errlen,
+                         "nand geometry: %llu pages in all; allowed: at most 2^36 pages",
+                         (unsigned long long)nand_total_pages(&c->nand));
+    if (c->nand.backend == NAND_BACKEND_FILE && c->nand.file_path[0] == '\0')
+        return cfg_error(err, errlen, "nand.file_path = '': invalid; allowed: a path (needed "
+                                      "by nand.backend = file)");
+    nand_params_resolve(&c->nand);
+    return 0;
+}
+
+/* ---- printing ---- */
+
+static void
+format_value(const struct cfg *c, const struct key_desc *k, char *buf, size_t len)
+{
+    const char *field = (const char *)c + k->off;
+    switch (k->type) {
+    case K_U32:
+        snprintf(buf, len, "%u", *(const uint32_t *)(const void *)field);
+        break;
+    case K_SIZE:
+        if (k->max <= UINT32_MAX)
+            snprintf(buf, len, "%u", *(const uint32_t *)(const void *)field);
+        else
+            snprintf(buf, len, "%llu",
+                     (unsigned long long)*(const uint64_t *)(const void *)field);
+        break;
+    case K_TIME:
+    case K_RATE:
+        snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)(const void *)field);
+        break;
+    case K_DOUBLE:
+        snprintf(buf, len, "%.12g", *(const double *)(const void *)field);
+        break;
+    case K_ENUM: {
+        int v = *(const int *)(const void *)field;
+        snprintf(buf, len, "?");
+        for (int i = 0; k->enum_names[i] != NULL; i++)
+            if (k->enum_values[i] == v)
+                snprintf(buf, len, "%s", k->enum_names[i]);
+        break;
+    }
+    case K_STR:
+        snprintf(buf, len, "%s", field);
+        break;
+    }
+}
+
+void
+cfg_print_ini(const struct cfg *c, FILE *out)
+{
+    fprintf(out, "# nvkv effective configuration: preset %s", c->preset);
+    if (c->scale != 1)
+        fprintf(out, ", --scale %u already applied (capacity and DRAM below are scaled)",
+                c->scale);
+    fputc('\n', out);
+    cfg_print_derived(c, out, "# ");
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const struct key_desc *k = &keys[i];
+        const char *dot = strchr(k->name, '.');
+        size_t slen = (size_t)(dot - k->name);
+        if (strncmp(section, k->name, slen) != 0 || section[slen] != '.') {
+            fprintf(out, "\n[%.*s]\n", (int)slen, k->name);
+            section = k->name;
+        }
+        char v[300];
+        format_value(c, k, v, sizeof(v));
+        fprintf(out, "# %s\n%s = %s\n", k->doc, dot + 1, v);
+    }
+}
+
+void
+cfg_print_derived(const struct cfg *c, FILE *out, const char *pfx)
+{
+    const struct nand_params *n = &c->nand;
+    uint64_t raw = nand_raw_bytes(n);
+    uint64_t exposed = dev_exposed_bytes(&c->device, n);
+    fprintf(out, "%sraw capacity:     %llu bytes (%.3f GiB)\n", pfx, (unsigned long long)raw,
+            (double)raw / (1 << 30));
+    fprintf(out, "%sexposed capacity: %llu bytes (%.3f GiB, %.1f%%)\n", pfx,
+            (unsigned long long)exposed, (double)exposed / (1 << 30), c->device.exposed_pct);
+    fprintf(out, "%sDRAM budget:      %llu bytes (%.3f MiB, %.3f%% of raw)\n", pfx,
+            (unsigned long long)c->device.dram_bytes, (double)c->device.dram_bytes / (1 << 20),
+            raw ? 100.0 * (double)c->device.dram_bytes / (double)raw : 0.0);
+    fprintf(out, "%sdies:             %u (%u channels x %u)\n", pfx, nand_dies(n), n->channels,
+            n->dies_per_channel);
+    fprintf(out, "%sblocks:           %llu (%u per die)\n", pfx,
+            (unsigned long long)nand_dies(n) * n->blocks_per_die, n->blocks_per_die);
+    fprintf(out, "%spages:            %llu (%u per block, %u + %u OOB bytes each)\n", pfx,
+            (unsigned long long)nand_total_pages(n), n->pages_per_block, n->page_bytes,
+            n->oob_bytes);
+    fprintf(out, "%spage transfer:    %llu ns on a channel\n", pfx,
+            (unsigned long long)nand_xfer_ns(n, n->page_bytes));
+}
+
+void
+cfg_write_json(const struct cfg *c, struct nvkv_json *j, const char *key)
+{
+    nvkv_json_object(j, key);
+    nvkv_json_string(j, "preset", c->preset);
+    nvkv_json_u64(j, "scale", c->scale);
+    const char *section = "";
+    bool open = false;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const struct key_desc *k = &keys[i];
+        const char *dot = strchr(k->name, '.');
+        size_t slen = (size_t)(dot - k->name);
+        if (strncmp(section, k->name, slen) != 0 || section[slen] != '.') {
+            if (open)
+                nvkv_json_close(j);
+            char sec[32];
+            snprintf(sec, sizeof(sec), "%.*s", (int)slen, k->name);
+            nvkv_json_object(j, sec);
+            open = true;
+            section = k->name;
+        }
+        char v[300];
+        format_value(c, k, v, sizeof(v));
+        if (k->type == K_ENUM || k->type == K_STR)
+            nvkv_json_string(j, dot + 1, v);
+        else if (k->type == K_DOUBLE)
+            nvkv_json_double(j, dot + 1, strtod(v, NULL));
+        else
+            nvkv_json_u64(j, dot + 1, strtoull(v, NULL, 10));
+    }
+    if (open)
+        nvkv_json_close(j);
+    nvkv_json_object(j, "derived");
+    nvkv_json_u64(j, "raw_bytes", nand_raw_bytes(&c->nand));
+    nvkv_json_u64(j, "exposed_bytes", dev_exposed_bytes(&c->device, &c->nand));
+    nvkv_json_u64(j, "dies", nand_dies(&c->nand));
+    nvkv_json_u64(j, "blocks", (uint64_t)nand_dies(&c->nand) * c->nand.blocks_per_die);
+    nvkv_json_u64(j, "pages", nand_total_pages(&c->nand));
+    nvkv_json_close(j);
+    nvkv_json_close(j);
+}
+
+void
+cfg_print_keys(FILE *out)
+{
+    struct cfg c;
+    char err[CFG_ERR_LEN];
+    (void)cfg_load_preset(&c, "anykey64g", err, sizeof(err));
+    nand_params_resolve(&c.nand);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char v[300], allowed[200];
+        format_value(&c, &keys[i], v, sizeof(v));
+        fprintf(out, "  %-26s %-12s %s\n  %-26s %-12s allowed: %s\n", keys[i].name, v,
+                keys[i].doc, "", "", allowed_text(&keys[i], allowed, sizeof(allowed)));
+    }
+}
