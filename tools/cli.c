@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "cli.h"
 
 const char cli_common_help[] =
     "Device and run options (every subcommand):\n"

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "nand_bench.h"
+#include "sim_bench.h"
 
 static const char main_help[] =
     "nvkv - a fast, deterministic emulator of NVMe key-value SSDs\n"
@@ -16,6 +17,7 @@ static const char main_help[] =
     "\n"
     "commands:\n"
     "  nand-bench   random page reads / programs / mixed at a queue depth on the NAND array\n"
+    "  sim-bench    events per wall second of the bare event core\n"
     "  config       show the effective configuration and the derived figures\n"
     "  help         this text\n"
     "\n";
@@ -75,6 +77,8 @@ main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "nand-bench") == 0)
         return nand_bench_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "sim-bench") == 0)
+        return sim_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0)
         return config_main(argc - 1, argv + 1);
     fprintf(stderr, "nvkv: unknown command '%s'; see nvkv help\n", cmd);

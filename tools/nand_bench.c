@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include "nand_bench.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "nand_bench.h"
 
 #include "../src/base/check.h"
 #include "../src/base/err.h"
@@ -81,8 +81,7 @@ add_program(struct bench *b, struct sim_plan *plan)
         sim_plan_barrier(plan);
         b->r->erases++;
     }
-    check_rc(b, nand_program(b->nand, plan, ppa, NULL, NULL, NAND_ORIGIN_HOST,
-                             SIM_PRIO_FG_WRITE));
+    check_rc(b, nand_program(b->nand, plan, ppa, NULL, NULL, NAND_ORIGIN_HOST, SIM_PRIO_FG_WRITE));
     if (++c->page == b->p->pages_per_block) {
         c->page = 0;
         c->block = (c->block + 1) % b->p->blocks_per_die;
@@ -139,8 +138,8 @@ precondition_full(struct bench *b)
 {
     uint64_t total = nand_total_pages(b->p);
     for (uint64_t ppa = 0; ppa < total; ppa++)
-        check_rc(b, nand_program(b->nand, NULL, ppa, NULL, NULL, NAND_ORIGIN_HOST,
-                                 SIM_PRIO_FG_WRITE));
+        check_rc(b,
+                 nand_program(b->nand, NULL, ppa, NULL, NULL, NAND_ORIGIN_HOST, SIM_PRIO_FG_WRITE));
     nand_reset_stats(b->nand);
 }
 
@@ -217,9 +216,10 @@ workload_json(struct nvkv_json *j, const void *arg)
     nvkv_json_string(j, "mode", nand_bench_mode_name(o->mode));
     nvkv_json_u64(j, "ops", o->ops);
     nvkv_json_u64(j, "qd", o->qd);
-    nvkv_json_u64(j, "read_pct", o->mode == NAND_BENCH_MIXED ? o->read_pct
-                                 : o->mode == NAND_BENCH_READ ? 100
-                                                              : 0);
+    nvkv_json_u64(j, "read_pct",
+                  o->mode == NAND_BENCH_MIXED  ? o->read_pct
+                  : o->mode == NAND_BENCH_READ ? 100
+                                               : 0);
 }
 
 static void
@@ -295,8 +295,7 @@ nand_bench_main(int argc, char **argv)
         } else if ((v = cli_option_value("--read-pct", argc, argv, &i)) != NULL) {
             o.read_pct = (uint32_t)cli_parse_u64("--read-pct", v, 0, 100);
         } else {
-            cli_usage_error("nand-bench: unknown option '%s'; see nvkv nand-bench --help",
-                            argv[i]);
+            cli_usage_error("nand-bench: unknown option '%s'; see nvkv nand-bench --help", argv[i]);
         }
     }
     enum nand_bench_mode modes[3];

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include "results.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "results.h"
+#include <sys/stat.h>
 
 static int
 make_dirs(const char *dir)

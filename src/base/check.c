@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include "check.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include "check.h"
 
 static _Thread_local nvkv_check_context_fn *check_ctx_fn;
 static _Thread_local void *check_ctx_arg;

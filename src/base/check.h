@@ -21,16 +21,16 @@ void nvkv_check_set_context(nvkv_check_context_fn *fn, void *arg);
 _Noreturn void nvkv__check_fail(const char *file, int line, const char *func, const char *expr,
                                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-#define NVKV_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (__builtin_expect(!(cond), 0))                                                          \
-            nvkv__check_fail(__FILE__, __LINE__, __func__, #cond, NULL);                           \
+#define NVKV_CHECK(cond)                                                 \
+    do {                                                                 \
+        if (__builtin_expect(!(cond), 0))                                \
+            nvkv__check_fail(__FILE__, __LINE__, __func__, #cond, NULL); \
     } while (0)
 
-#define NVKV_CHECK_MSG(cond, ...)                                                                  \
-    do {                                                                                           \
-        if (__builtin_expect(!(cond), 0))                                                          \
-            nvkv__check_fail(__FILE__, __LINE__, __func__, #cond, __VA_ARGS__);                    \
+#define NVKV_CHECK_MSG(cond, ...)                                               \
+    do {                                                                        \
+        if (__builtin_expect(!(cond), 0))                                       \
+            nvkv__check_fail(__FILE__, __LINE__, __func__, #cond, __VA_ARGS__); \
     } while (0)
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-#include <string.h>
-
 #include "err.h"
+
+#include <string.h>
 
 const char *
 nvkv_strerror(int rc)

@@ -23,19 +23,19 @@ enum {
 const char *nvkv_strerror(int rc);
 
 /* Run an expression yielding an error code; jump to the function's `err:` label on failure. */
-#define NVKV_ERR(expr)                                                                             \
-    do {                                                                                           \
-        rc = (expr);                                                                               \
-        if (rc != 0)                                                                               \
-            goto err;                                                                              \
+#define NVKV_ERR(expr) \
+    do {               \
+        rc = (expr);   \
+        if (rc != 0)   \
+            goto err;  \
     } while (0)
 
 /* Return at once when an expression fails (for functions with nothing to clean up). */
-#define NVKV_RET(expr)                                                                             \
-    do {                                                                                           \
-        int nvkv_ret_rc_ = (expr);                                                                 \
-        if (nvkv_ret_rc_ != 0)                                                                     \
-            return nvkv_ret_rc_;                                                                   \
+#define NVKV_RET(expr)             \
+    do {                           \
+        int nvkv_ret_rc_ = (expr); \
+        if (nvkv_ret_rc_ != 0)     \
+            return nvkv_ret_rc_;   \
     } while (0)
 
 #endif

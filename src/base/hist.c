@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include "hist.h"
+
 #include <errno.h>
 #include <string.h>
-
-#include "hist.h"
 
 void
 nvkv_hist_init(struct nvkv_hist *h)

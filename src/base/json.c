@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
-#include <math.h>
-
 #include "json.h"
+
+#include <errno.h>
+
+#include <math.h>
 
 #include "check.h"
 

@@ -21,7 +21,8 @@ nvkv_rng_seed(struct nvkv_rng *rng, uint64_t seed)
     uint64_t sm = seed;
     for (int i = 0; i < 4; i++)
         rng->s[i] = nvkv_splitmix64(&sm);
-    /* xoshiro's all-zero state is a fixed point; splitmix64 never yields four zeros, but be sure. */
+    /* xoshiro's all-zero state is a fixed point; splitmix64 never yields four zeros, but be sure.
+     */
     if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0)
         rng->s[0] = 1;
 }

@@ -3,16 +3,16 @@
  * The key table and everything driven by it: parsing values with units, range checks with one
  * clear message, presets, INI loading through libinih, scaling and printing.
  */
-#include <ctype.h>
+#include "config.h"
+
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <ctype.h>
 #include <ini.h>
-
-#include "config.h"
+#include <math.h>
 
 #include "../base/err.h"
 
@@ -120,16 +120,28 @@ struct unit {
 };
 
 static const struct unit size_units[] = {
-    {"", 1},           {"b", 1},          {"k", 1024},          {"kib", 1024},
-    {"kb", 1e3},       {"m", 1048576.0},  {"mib", 1048576.0},   {"mb", 1e6},
-    {"g", 1073741824.0}, {"gib", 1073741824.0}, {"gb", 1e9}, {"t", 1099511627776.0},
-    {"tib", 1099511627776.0}, {"tb", 1e12}, {NULL, 0},
+    {"", 1},
+    {"b", 1},
+    {"k", 1024},
+    {"kib", 1024},
+    {"kb", 1e3},
+    {"m", 1048576.0},
+    {"mib", 1048576.0},
+    {"mb", 1e6},
+    {"g", 1073741824.0},
+    {"gib", 1073741824.0},
+    {"gb", 1e9},
+    {"t", 1099511627776.0},
+    {"tib", 1099511627776.0},
+    {"tb", 1e12},
+    {NULL, 0},
 };
 static const struct unit time_units[] = {
     {"", 1}, {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {NULL, 0},
 };
 static const struct unit plain_units[] = {
-    {"", 1}, {NULL, 0},
+    {"", 1},
+    {NULL, 0},
 };
 static const struct unit rate_units[] = {
     {"", 1}, {"mb/s", 1}, {"mbps", 1}, {"gb/s", 1e3}, {NULL, 0},
@@ -201,8 +213,8 @@ allowed_text(const struct key_desc *k, char *buf, size_t len)
     case K_ENUM: {
         size_t used = (size_t)snprintf(buf, len, "one of");
         for (int i = 0; k->enum_names[i] != NULL && used < len; i++)
-            used += (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "",
-                                     k->enum_names[i]);
+            used +=
+                (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "", k->enum_names[i]);
         break;
     }
     case K_STR:
@@ -398,8 +410,9 @@ cfg_finalize(struct cfg *c, uint32_t scale, char *err, size_t errlen)
                          "nand geometry: %llu pages in all; allowed: at most 2^36 pages",
                          (unsigned long long)nand_total_pages(&c->nand));
     if (c->nand.backend == NAND_BACKEND_FILE && c->nand.file_path[0] == '\0')
-        return cfg_error(err, errlen, "nand.file_path = '': invalid; allowed: a path (needed "
-                                      "by nand.backend = file)");
+        return cfg_error(err, errlen,
+                         "nand.file_path = '': invalid; allowed: a path (needed "
+                         "by nand.backend = file)");
     nand_params_resolve(&c->nand);
     return 0;
 }
@@ -418,8 +431,7 @@ format_value(const struct cfg *c, const struct key_desc *k, char *buf, size_t le
         if (k->max <= UINT32_MAX)
             snprintf(buf, len, "%u", *(const uint32_t *)(const void *)field);
         else
-            snprintf(buf, len, "%llu",
-                     (unsigned long long)*(const uint64_t *)(const void *)field);
+            snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)(const void *)field);
         break;
     case K_TIME:
     case K_RATE:
@@ -447,8 +459,7 @@ cfg_print_ini(const struct cfg *c, FILE *out)
 {
     fprintf(out, "# nvkv effective configuration: preset %s", c->preset);
     if (c->scale != 1)
-        fprintf(out, ", --scale %u already applied (capacity and DRAM below are scaled)",
-                c->scale);
+        fprintf(out, ", --scale %u already applied (capacity and DRAM below are scaled)", c->scale);
     fputc('\n', out);
     cfg_print_derived(c, out, "# ");
     const char *section = "";
@@ -542,7 +553,7 @@ cfg_print_keys(FILE *out)
     for (size_t i = 0; i < N_KEYS; i++) {
         char v[300], allowed[200];
         format_value(&c, &keys[i], v, sizeof(v));
-        fprintf(out, "  %-26s %-12s %s\n  %-26s %-12s allowed: %s\n", keys[i].name, v,
-                keys[i].doc, "", "", allowed_text(&keys[i], allowed, sizeof(allowed)));
+        fprintf(out, "  %-26s %-12s %s\n  %-26s %-12s allowed: %s\n", keys[i].name, v, keys[i].doc,
+                "", "", allowed_text(&keys[i], allowed, sizeof(allowed)));
     }
 }

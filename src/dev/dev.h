@@ -12,8 +12,8 @@
 
 /* The [device] section of the config. */
 struct dev_params {
-    uint64_t dram_bytes;   /* device DRAM budget for firmware structures */
-    double exposed_pct;    /* share of raw capacity offered to the host; the rest is OP */
+    uint64_t dram_bytes; /* device DRAM budget for firmware structures */
+    double exposed_pct;  /* share of raw capacity offered to the host; the rest is OP */
     uint32_t controller_cores;
 };
 

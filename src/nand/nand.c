@@ -3,12 +3,12 @@
  * The NAND array: rules, counters and the timed execution of flash operations on die and
  * channel resources. See nand.h for the timing of each operation and the address layout.
  */
+#include "nand.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "nand.h"
 
 #include "../base/check.h"
 #include "../base/err.h"
@@ -22,12 +22,12 @@ enum nand_op_type {
 
 /* Steps of a timed operation (sim_op.phase). */
 enum nand_phase {
-    PH_WAIT_DIE,      /* queued for the die */
-    PH_WAIT_CH_CMD,   /* die held, queued for the channel to send the command (+ data in) */
-    PH_CMD,           /* on the channel: command, and for a program the page data */
-    PH_ARRAY,         /* tR / tPROG / tBERS on the die, channel free */
-    PH_WAIT_CH_DATA,  /* read: array done, queued for the channel to move data out */
-    PH_DATA_OUT,      /* read: data on the channel */
+    PH_WAIT_DIE,     /* queued for the die */
+    PH_WAIT_CH_CMD,  /* die held, queued for the channel to send the command (+ data in) */
+    PH_CMD,          /* on the channel: command, and for a program the page data */
+    PH_ARRAY,        /* tR / tPROG / tBERS on the die, channel free */
+    PH_WAIT_CH_DATA, /* read: array done, queued for the channel to move data out */
+    PH_DATA_OUT,     /* read: data on the channel */
 };
 
 struct nand_die {
@@ -255,8 +255,8 @@ check_ppa(struct nand *n, uint64_t ppa, const char *what)
 {
     if (ppa < nand_total_pages(&n->p))
         return 0;
-    return violation(n, "%s of ppa %llu: beyond the last page %llu", what,
-                     (unsigned long long)ppa, (unsigned long long)nand_total_pages(&n->p) - 1);
+    return violation(n, "%s of ppa %llu: beyond the last page %llu", what, (unsigned long long)ppa,
+                     (unsigned long long)nand_total_pages(&n->p) - 1);
 }
 
 int
@@ -278,8 +278,8 @@ nand_read(struct nand *n, struct sim_plan *plan, uint64_t ppa, void *data, void 
 }
 
 int
-nand_program(struct nand *n, struct sim_plan *plan, uint64_t ppa, const void *data,
-             const void *oob, enum nand_origin origin, enum sim_prio prio)
+nand_program(struct nand *n, struct sim_plan *plan, uint64_t ppa, const void *data, const void *oob,
+             enum nand_origin origin, enum sim_prio prio)
 {
     NVKV_RET(check_ppa(n, ppa, "program"));
     struct nand_addr a = nand_addr_of(&n->p, ppa);

@@ -66,10 +66,10 @@ struct nand_params {
     uint64_t read_ns[NAND_MAX_PAGE_TYPES];
     uint64_t program_ns[NAND_MAX_PAGE_TYPES];
     uint64_t erase_ns;
-    uint64_t cmd_ns;           /* command + address cycles on the channel */
-    uint64_t channel_mbps;     /* channel bandwidth, 10^6 bytes per second */
+    uint64_t cmd_ns;       /* command + address cycles on the channel */
+    uint64_t channel_mbps; /* channel bandwidth, 10^6 bytes per second */
     enum nand_backend backend;
-    char file_path[256];       /* file backend: the sparse image */
+    char file_path[256]; /* file backend: the sparse image */
 };
 
 /* The anykey64g geometry and TLC timing of the AnyKey paper (section 5.4). */

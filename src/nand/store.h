@@ -12,13 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nand.h"
-
 #include "../base/err.h"
+#include "nand.h"
 
 /* Per-block state of the array. */
 struct nand_block {
-    uint32_t write_ptr;   /* next page to program; pages_per_block when full */
+    uint32_t write_ptr; /* next page to program; pages_per_block when full */
     uint32_t erase_count;
 };
 

@@ -9,10 +9,11 @@
  *   data    page slots of page_bytes + oob_bytes, in ppa order; `data` is the end of the block
  *           table rounded up to 4096. Pages never written are holes and cost no disk space.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -168,10 +169,9 @@ load_existing(struct file_store *fs, const struct nand_params *p, struct nand_bl
     int rc = pread_all(fs->fd, hdr, sizeof(hdr), 0);
     if (rc != 0)
         return rc;
-    static const char *names[FILE_HEADER_U32S] = {"version",        "channels",
-                                                  "dies_per_channel", "blocks_per_die",
-                                                  "pages_per_block", "page_bytes",
-                                                  "oob_bytes"};
+    static const char *names[FILE_HEADER_U32S] = {
+        "version",         "channels",   "dies_per_channel", "blocks_per_die",
+        "pages_per_block", "page_bytes", "oob_bytes"};
     if (memcmp(hdr, FILE_MAGIC, 8) != 0) {
         snprintf(err, errlen, "nand.file_path: '%s' is not an nvkv NAND image (bad magic)",
                  p->file_path);

@@ -95,8 +95,7 @@ static const struct nand_store_ops ram_ops = {
 };
 
 int
-nand__store_ram_open(const struct nand_params *p, struct nand_store **out, char *err,
-                     size_t errlen)
+nand__store_ram_open(const struct nand_params *p, struct nand_store **out, char *err, size_t errlen)
 {
     struct ram_store *rs = calloc(1, sizeof(*rs));
     if (rs == NULL)

@@ -4,16 +4,16 @@
  * (time, seq); seq is a counter bumped on every schedule, which is what makes a run
  * reproducible: two events due at the same nanosecond run in the order they were scheduled.
  */
+#include "sim.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
-
 #include "../base/check.h"
 
-#define SIM_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define SIM_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 const char *
 sim_prio_name(enum sim_prio p)

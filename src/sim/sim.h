@@ -91,10 +91,10 @@ enum {
 struct sim_op {
     uint8_t kind;
     uint8_t prio;
-    uint16_t tag;  /* executor-defined (e.g. NAND origin) */
-    uint32_t aux;  /* executor-defined (e.g. operation type, byte count) */
-    uint64_t a;    /* executor-defined (e.g. duration, physical page) */
-    void *obj;     /* executor-defined (e.g. resource) */
+    uint16_t tag; /* executor-defined (e.g. NAND origin) */
+    uint32_t aux; /* executor-defined (e.g. operation type, byte count) */
+    uint64_t a;   /* executor-defined (e.g. duration, physical page) */
+    void *obj;    /* executor-defined (e.g. resource) */
     struct sim_plan *plan;
     /* executor scratch */
     struct sim_waiter waiter;

@@ -1,0 +1,95 @@
+#!/bin/sh
+# End-to-end checks of the nvkv program: bad input exits 2 with one line naming the problem,
+# the same config and seed give the same result.json (minus wall-clock fields), and the printed
+# config reads back. Usage: test_cli.sh PATH/TO/nvkv
+set -u
+NVKV=$1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/nvkv-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect_usage_error "what" "fragment of the message" nvkv-args...
+expect_usage_error() {
+    what=$1 fragment=$2
+    shift 2
+    "$NVKV" "$@" >"$TMP/out" 2>"$TMP/err"
+    status=$?
+    lines=$(wc -l <"$TMP/err")
+    if [ "$status" -ne 2 ]; then
+        fail "$what: exit status $status, want 2"
+    elif [ "$lines" -ne 1 ]; then
+        fail "$what: $lines lines on stderr, want 1: $(cat "$TMP/err")"
+    elif ! grep -qF -- "$fragment" "$TMP/err"; then
+        fail "$what: stderr lacks '$fragment': $(cat "$TMP/err")"
+    else
+        pass
+    fi
+}
+
+expect_usage_error "zero channels" "nand.channels = '0'" config --set nand.channels=0
+expect_usage_error "unknown cell" "allowed: one of slc, mlc, tlc" config --set nand.cell=qlc
+expect_usage_error "unknown key" "nand.foo: unknown key" config --set nand.foo=1
+expect_usage_error "assignment without =" "section.key=value" config --set nand.channels
+expect_usage_error "page size" "multiple of 512" config --set nand.page_bytes=1000
+expect_usage_error "scale 0" "--scale = '0'" config --scale 0
+expect_usage_error "scale too large" "--scale 513" config --scale 513
+expect_usage_error "unknown preset" "allowed: anykey64g" config --device nope
+expect_usage_error "missing config file" "cannot open" config --config "$TMP/none.ini"
+expect_usage_error "bench mode" "allowed: read, program, mixed, all" nand-bench --mode write
+expect_usage_error "bench ops" "--ops = '0'" nand-bench --ops 0
+expect_usage_error "bench option" "unknown option '--bogus'" nand-bench --bogus
+expect_usage_error "unknown command" "unknown command 'frobnicate'" frobnicate
+printf '[nand]\nchannels = 4\ndies_per_channel = many\n' >"$TMP/bad.ini"
+expect_usage_error "bad ini value" "nand.dies_per_channel = 'many'" config --config "$TMP/bad.ini"
+printf '[nand]\njust words\n' >"$TMP/bad2.ini"
+expect_usage_error "bad ini line" "bad2.ini:2:" config --config "$TMP/bad2.ini"
+
+# Determinism: same config and seed, byte-identical result.json once wall-clock lines are dropped.
+run_bench() {
+    "$NVKV" nand-bench --scale 64 --ops 20000 --seed "$1" --quiet --out "$2" >/dev/null 2>&1
+}
+strip_wall() { grep -v -e '"wall_s"' -e '"ops_per_wall_s"' "$1"; }
+if run_bench 7 "$TMP/a" && run_bench 7 "$TMP/b" && run_bench 8 "$TMP/c"; then
+    for mode in read program mixed; do
+        strip_wall "$TMP/a/$mode/result.json" >"$TMP/a.s"
+        strip_wall "$TMP/b/$mode/result.json" >"$TMP/b.s"
+        strip_wall "$TMP/c/$mode/result.json" >"$TMP/c.s"
+        if cmp -s "$TMP/a.s" "$TMP/b.s"; then pass; else fail "$mode: same seed, different result.json"; fi
+        if cmp -s "$TMP/a.s" "$TMP/c.s"; then fail "$mode: another seed gave the same result.json"; else pass; fi
+        for csv in "$TMP/a/$mode"/latency_*.csv; do
+            name=$(basename "$csv")
+            if cmp -s "$csv" "$TMP/b/$mode/$name"; then pass; else fail "$mode: $name differs"; fi
+        done
+    done
+    for key in '"virtual_ns"' '"ops_per_s"' '"p999"' '"page_reads"' '"page_writes"' '"erases"' '"config"' '"seed": 7' '"mode": "mixed"'; do
+        if grep -qF -- "$key" "$TMP/a/mixed/result.json"; then pass; else fail "result.json lacks $key"; fi
+    done
+else
+    fail "nand-bench run failed"
+fi
+
+# The printed config reads back to the same printed config.
+if "$NVKV" config --print --scale 16 --set nand.cell=mlc >"$TMP/p1.ini" &&
+    "$NVKV" config --print --config "$TMP/p1.ini" >"$TMP/p2.ini"; then
+    grep -v '^#' "$TMP/p1.ini" >"$TMP/p1.s"
+    grep -v '^#' "$TMP/p2.ini" >"$TMP/p2.s"
+    if cmp -s "$TMP/p1.s" "$TMP/p2.s" && grep -q '^cell = mlc' "$TMP/p1.s"; then
+        pass
+    else
+        fail "config --print does not read back"
+    fi
+else
+    fail "config --print failed"
+fi
+
+# Help for every subcommand.
+for cmd in nand-bench config sim-bench; do
+    if "$NVKV" "$cmd" --help | grep -q "usage: nvkv $cmd"; then pass; else fail "$cmd --help"; fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
