@@ -38,12 +38,15 @@ nvkv_hist_bucket_range(uint32_t b, uint64_t *lo, uint64_t *hi)
         *lo = *hi = b;
         return;
     }
+    if (b == NVKV_HIST_BUCKETS - 1) {
+        *lo = (uint64_t)1 << NVKV_HIST_MAX_BITS;
+        *hi = UINT64_MAX;
+        return;
+    }
     uint32_t shift = b / NVKV_HIST_SUB - 1;
     uint64_t sub = b % NVKV_HIST_SUB;
     *lo = (NVKV_HIST_SUB + sub) << shift;
     *hi = *lo + (((uint64_t)1 << shift) - 1);
-    if (b == NVKV_HIST_BUCKETS - 1)
-        *hi = UINT64_MAX;
 }
 
 static uint64_t

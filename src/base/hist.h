@@ -5,8 +5,9 @@
  * Values below 2^NVKV_HIST_SUB_BITS are counted exactly; above, each power of two is split into
  * 2^NVKV_HIST_SUB_BITS equal sub-buckets, so a bucket spans at most 1/128 of its lower bound and
  * a quantile reported as the bucket midpoint is within 0.4% of the true sample. Memory is
- * constant (about 35 KB) whatever the count; values above 2^40 ns (18 minutes) share the top
- * bucket, while min, max and the sum stay exact. Histograms of the same layout merge by adding.
+ * constant (about 35 KB) whatever the count; values of 2^40 ns (18 minutes) and above share one
+ * overflow bucket, while min, max and the sum stay exact. Histograms of the same layout merge by
+ * adding.
  */
 #ifndef NVKV_BASE_HIST_H
 #define NVKV_BASE_HIST_H
@@ -17,7 +18,8 @@
 #define NVKV_HIST_SUB_BITS 7
 #define NVKV_HIST_MAX_BITS 40
 #define NVKV_HIST_SUB      (1u << NVKV_HIST_SUB_BITS)
-#define NVKV_HIST_BUCKETS  (NVKV_HIST_SUB * (NVKV_HIST_MAX_BITS - NVKV_HIST_SUB_BITS + 1))
+/* log-linear buckets below 2^NVKV_HIST_MAX_BITS, then one overflow bucket */
+#define NVKV_HIST_BUCKETS (NVKV_HIST_SUB * (NVKV_HIST_MAX_BITS - NVKV_HIST_SUB_BITS + 1) + 1)
 
 struct nvkv_hist {
     uint64_t count;

@@ -44,6 +44,11 @@ static const int backend_values[] = {NAND_BACKEND_RAM, NAND_BACKEND_FILE};
 
 #define OFF(field) offsetof(struct cfg, field)
 #define SEC_NS     1000000000ull
+/*
+ * Debian's libinih reads lines of at most 200 bytes (INI_MAX_LINE); a longer string value could
+ * be set with --set but not read back from a printed config, so strings stop well short of it.
+ */
+#define CFG_MAX_STRING 180
 
 static const struct key_desc keys[] = {
     {"device.dram", K_SIZE, OFF(device.dram_bytes), 0, 1ull << 40, 0, 0, NULL, NULL,
@@ -85,8 +90,8 @@ static const struct key_desc keys[] = {
      "channel bandwidth in MB/s (10^6 bytes per second)"},
     {"nand.backend", K_ENUM, OFF(nand.backend), 0, 0, 0, 0, backend_names, backend_values,
      "page store: ram, or file (a sparse image that survives restarts)"},
-    {"nand.file_path", K_STR, OFF(nand.file_path), 0, sizeof(((struct nand_params *)0)->file_path),
-     0, 0, NULL, NULL, "image path for the file backend"},
+    {"nand.file_path", K_STR, OFF(nand.file_path), 0, CFG_MAX_STRING + 1, 0, 0, NULL, NULL,
+     "image path for the file backend"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -218,7 +223,9 @@ allowed_text(const struct key_desc *k, char *buf, size_t len)
         break;
     }
     case K_STR:
-        snprintf(buf, len, "a string of at most %llu bytes", (unsigned long long)k->max - 1);
+        snprintf(buf, len,
+                 "at most %llu printable bytes without ';' or surrounding spaces (INI syntax)",
+                 (unsigned long long)k->max - 1);
         break;
     }
     return buf;
@@ -230,6 +237,22 @@ bad_value(const struct key_desc *k, const char *value, char *err, size_t errlen)
     char allowed[200];
     return cfg_error(err, errlen, "%s = '%s': invalid; allowed: %s", k->name, value,
                      allowed_text(k, allowed, sizeof(allowed)));
+}
+
+/*
+ * True when a string survives an INI round trip: printable, no surrounding whitespace (inih trims
+ * it) and no ';' (inih starts an inline comment there).
+ */
+static bool
+printable_trimmed(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 0 && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1])))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (iscntrl((unsigned char)s[i]) || s[i] == ';')
+            return false;
+    return true;
 }
 
 static int
@@ -276,7 +299,7 @@ set_value(struct cfg *c, const struct key_desc *k, const char *value, char *err,
         }
         return bad_value(k, value, err, errlen);
     case K_STR:
-        if (strlen(value) >= k->max)
+        if (strlen(value) >= k->max || !printable_trimmed(value))
             return bad_value(k, value, err, errlen);
         memcpy(field, value, strlen(value) + 1);
         return 0;
@@ -340,7 +363,6 @@ struct ini_ctx {
     char *err;
     size_t errlen;
     int rc;
-    int line;
 };
 
 static int
@@ -348,7 +370,6 @@ on_ini_line(void *user, const char *section, const char *name, const char *value
 {
     struct ini_ctx *ctx = user;
     char key[160];
-    ctx->line++;
     if (ctx->rc != 0)
         return 1; /* keep the first error only */
     snprintf(key, sizeof(key), "%s.%s", section, name);
@@ -362,19 +383,35 @@ on_ini_line(void *user, const char *section, const char *name, const char *value
     return 1;
 }
 
+/* Turn ini_parse*'s result into our error contract. */
+static int
+ini_result(struct ini_ctx *ctx, int r)
+{
+    if (ctx->rc != 0)
+        return ctx->rc;
+    if (r != 0)
+        return cfg_error(ctx->err, ctx->errlen,
+                         "%s:%d: not an INI line (expected [section] or key = value, at most 200 "
+                         "bytes)",
+                         ctx->path, r);
+    return 0;
+}
+
 int
 cfg_load_file(struct cfg *c, const char *path, char *err, size_t errlen)
 {
-    struct ini_ctx ctx = {c, path, err, errlen, 0, 0};
+    struct ini_ctx ctx = {c, path, err, errlen, 0};
     int r = ini_parse(path, on_ini_line, &ctx);
     if (r == -1)
         return cfg_error(err, errlen, "--config '%s': cannot open: %s", path, strerror(errno));
-    if (ctx.rc != 0)
-        return ctx.rc;
-    if (r != 0)
-        return cfg_error(err, errlen, "%s:%d: not an INI line (expected [section] or key = value)",
-                         path, r);
-    return 0;
+    return ini_result(&ctx, r);
+}
+
+int
+cfg_load_string(struct cfg *c, const char *text, const char *name, char *err, size_t errlen)
+{
+    struct ini_ctx ctx = {c, name, err, errlen, 0};
+    return ini_result(&ctx, ini_parse_string(text, on_ini_line, &ctx));
 }
 
 /* ---- finalize ---- */

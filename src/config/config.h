@@ -41,6 +41,9 @@ int cfg_set_assignment(struct cfg *c, const char *assignment, char *err, size_t 
 /* Apply every key of an INI file ([section] then key = value lines). */
 int cfg_load_file(struct cfg *c, const char *path, char *err, size_t errlen);
 
+/* Apply every key of INI text held in memory; `name` labels error messages. */
+int cfg_load_string(struct cfg *c, const char *text, const char *name, char *err, size_t errlen);
+
 /*
  * Divide capacity (blocks per die) and device DRAM by `scale`, keeping their ratio, resolve
  * defaults that depend on other keys, and check cross-key rules. Call once, last.
