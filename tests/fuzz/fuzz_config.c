@@ -26,8 +26,10 @@ check_one_line(int rc, const char *err)
 static char *
 print_ini(const struct cfg *c)
 {
-    char *buf = NULL;
-    size_t len = 0;
+    /* static: gcc -O3 flags the address of a local handed to open_memstream as dangling */
+    static char *buf;
+    static size_t len;
+    buf = NULL;
     FILE *f = open_memstream(&buf, &len);
     NVKV_CHECK(f != NULL);
     cfg_print_ini(c, f);
