@@ -57,6 +57,24 @@ static const struct key_desc keys[] = {
      "share of raw capacity exposed to the host, percent; the rest is over-provisioning"},
     {"device.controller_cores", K_U32, OFF(device.controller_cores), 1, 64, 0, 0, NULL, NULL,
      "controller CPU cores that run firmware work"},
+    {"cpu.hash_40b_ns", K_TIME, OFF(cpu.hash_40b_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "hash a 40-byte key on a controller core (scales with key length)"},
+    {"cpu.bsearch_step_ns", K_TIME, OFF(cpu.bsearch_step_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "one binary-search step (a key comparison)"},
+    {"cpu.merge_entry_ns", K_TIME, OFF(cpu.merge_entry_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "merge one entry during compaction"},
+    {"cpu.decode_ns", K_TIME, OFF(cpu.decode_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "decode and dispatch one NVMe command"},
+    {"kv.write_buffer", K_SIZE, OFF(kv.write_buffer_bytes), 4096, 1ull << 32, 0, 0, NULL, NULL,
+     "one write buffer (memtable); engines keep an active and an immutable one"},
+    {"kv.gc_free_blocks", K_U32, OFF(kv.gc_free_blocks), 0, 1u << 20, 0, 0, NULL, NULL,
+     "start GC when fewer free blocks remain (0 = two per die)"},
+    {"pink.levels", K_U32, OFF(kv.pink_levels), 1, 8, 0, 0, NULL, NULL,
+     "LSM levels of PinK below the write buffer"},
+    {"hash.entry_bytes", K_U32, OFF(kv.hash_entry_bytes), 1, 256, 0, 0, NULL, NULL,
+     "device DRAM per index entry of the hash engine"},
+    {"hash.bucket_entries", K_U32, OFF(kv.hash_bucket_entries), 0, 1u << 20, 0, 0, NULL, NULL,
+     "index entries per flash bucket page once the table spills (0 = page / entry size)"},
     {"nand.channels", K_U32, OFF(nand.channels), 1, 256, 0, 0, NULL, NULL, "flash channels"},
     {"nand.dies_per_channel", K_U32, OFF(nand.dies_per_channel), 1, 256, 0, 0, NULL, NULL,
      "dies (chips) sharing each channel"},
@@ -352,6 +370,8 @@ cfg_load_preset(struct cfg *c, const char *name, char *err, size_t errlen)
      * TLC, 64 MiB DRAM; geometry as KVEMU's ssd_init_params (512 blocks x 256 pages per die). */
     nand_params_default(&c->nand);
     dev_params_default(&c->device);
+    dev_cpu_params_default(&c->cpu);
+    kv_params_default(&c->kv);
     return 0;
 }
 

@@ -14,7 +14,9 @@
 #include <stdio.h>
 
 #include "../base/json.h"
+#include "../dev/cpu.h"
 #include "../dev/dev.h"
+#include "../kv/engine.h"
 #include "../nand/nand.h"
 
 #define CFG_ERR_LEN 512
@@ -24,6 +26,8 @@ struct cfg {
     uint32_t scale;
     struct nand_params nand;
     struct dev_params device;
+    struct dev_cpu_params cpu;
+    struct kv_params kv;
 };
 
 /* Names of the presets, NULL-terminated. */

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+#include "../base/check.h"
+
+#define STREAM_FREE 0xff
+
+struct stream {
+    char name[24];
+    uint64_t *open_block; /* per die, FTL_NO_BLOCK when none */
+    uint32_t next_die;
+    uint64_t blocks;
+};
+
+struct ftl_alloc {
+    struct nand *nand;
+    const struct nand_params *p;
+    uint32_t dies;
+    uint32_t pieces_per_page;
+    uint64_t n_blocks;
+    uint8_t *block_stream;    /* stream id or STREAM_FREE */
+    uint32_t *block_next;     /* next page to hand out in an open block */
+    uint32_t *block_valid;    /* valid pieces per block */
+    uint16_t *page_valid;     /* valid pieces per page */
+    uint64_t *piece_bits;     /* one bit per piece */
+    uint64_t **free_list;     /* per die: stack of free blocks */
+    uint32_t *free_count;
+    uint64_t free_total;
+    struct stream streams[FTL_MAX_STREAMS];
+    int n_streams;
+    struct ftl_stats stats;
+};
+
+int
+ftl_alloc_create(struct nand *nand, struct ftl_alloc **out)
+{
+    struct ftl_alloc *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return -ENOMEM;
+    a->nand = nand;
+    a->p = nand_params(nand);
+    a->dies = nand_dies(a->p);
+    a->pieces_per_page = a->p->page_bytes / FTL_PIECE_BYTES;
+    a->n_blocks = (uint64_t)a->dies * a->p->blocks_per_die;
+    uint64_t pages = nand_total_pages(a->p);
+    a->block_stream = malloc(a->n_blocks);
+    a->block_next = calloc(a->n_blocks, sizeof(uint32_t));
+    a->block_valid = calloc(a->n_blocks, sizeof(uint32_t));
+    a->page_valid = calloc(pages, sizeof(uint16_t));
+    a->piece_bits = calloc((pages * a->pieces_per_page + 63) / 64, sizeof(uint64_t));
+    a->free_list = calloc(a->dies, sizeof(uint64_t *));
+    a->free_count = calloc(a->dies, sizeof(uint32_t));
+    if (!a->block_stream || !a->block_next || !a->block_valid || !a->page_valid ||
+        !a->piece_bits || !a->free_list || !a->free_count) {
+        ftl_alloc_destroy(a);
+        return -ENOMEM;
+    }
+    memset(a->block_stream, STREAM_FREE, a->n_blocks);
+    for (uint32_t d = 0; d < a->dies; d++) {
+        a->free_list[d] = malloc(a->p->blocks_per_die * sizeof(uint64_t));
+        if (a->free_list[d] == NULL) {
+            ftl_alloc_destroy(a);
+            return -ENOMEM;
+        }
+        /* a stack handing out low block numbers first */
+        for (uint32_t b = 0; b < a->p->blocks_per_die; b++)
+            a->free_list[d][b] = (uint64_t)d * a->p->blocks_per_die + (a->p->blocks_per_die - 1 - b);
+        a->free_count[d] = a->p->blocks_per_die;
+    }
+    a->free_total = a->n_blocks;
+    *out = a;
+    return 0;
+}
+
+void
+ftl_alloc_destroy(struct ftl_alloc *a)
+{
+    if (a == NULL)
+        return;
+    for (int s = 0; s < a->n_streams; s++)
+        free(a->streams[s].open_block);
+    for (uint32_t d = 0; a->free_list != NULL && d < a->dies; d++)
+        free(a->free_list[d]);
+    free(a->free_list);
+    free(a->free_count);
+    free(a->block_stream);
+    free(a->block_next);
+    free(a->block_valid);
+    free(a->page_valid);
+    free(a->piece_bits);
+    free(a);
+}
+
+int
+ftl_stream_create(struct ftl_alloc *a, const char *name)
+{
+    NVKV_CHECK(a->n_streams < FTL_MAX_STREAMS);
+    struct stream *s = &a->streams[a->n_streams];
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->open_block = malloc(a->dies * sizeof(uint64_t));
+    NVKV_CHECK(s->open_block != NULL);
+    for (uint32_t d = 0; d < a->dies; d++)
+        s->open_block[d] = FTL_NO_BLOCK;
+    return a->n_streams++;
+}
+
+static uint64_t
+take_free_block(struct ftl_alloc *a, uint32_t die, int stream)
+{
+    if (a->free_count[die] == 0)
+        return FTL_NO_BLOCK;
+    uint64_t b = a->free_list[die][--a->free_count[die]];
+    a->free_total--;
+    a->block_stream[b] = (uint8_t)stream;
+    a->block_next[b] = 0;
+    a->streams[stream].blocks++;
+    return b;
+}
+
+int
+ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
+{
+    NVKV_CHECK(stream >= 0 && stream < a->n_streams);
+    NVKV_CHECK(n >= 1 && n <= a->p->pages_per_block);
+    struct stream *s = &a->streams[stream];
+    /* Try each die once, starting at the stream's next die. */
+    for (uint32_t tries = 0; tries < a->dies; tries++) {
+        uint32_t die = s->next_die;
+        s->next_die = (s->next_die + 1) % a->dies;
+        uint64_t b = s->open_block[die];
+        if (b != FTL_NO_BLOCK && a->block_next[b] + n > a->p->pages_per_block) {
+            /* the tail cannot hold the run: close the block, its tail pages stay unused */
+            a->stats.padding_pages += a->p->pages_per_block - a->block_next[b];
+            a->block_next[b] = a->p->pages_per_block;
+            s->open_block[die] = b = FTL_NO_BLOCK;
+        }
+        if (b == FTL_NO_BLOCK) {
+            b = take_free_block(a, die, stream);
+            if (b == FTL_NO_BLOCK)
+                continue;
+            s->open_block[die] = b;
+        }
+        *ppa = b * a->p->pages_per_block + a->block_next[b];
+        a->block_next[b] += n;
+        if (a->block_next[b] == a->p->pages_per_block)
+            s->open_block[die] = FTL_NO_BLOCK;
+        return 0;
+    }
+    return -ENOSPC;
+}
+
+static void
+set_bits(struct ftl_alloc *a, uint64_t ppa, uint32_t first, uint32_t n, bool valid)
+{
+    uint64_t piece = ppa * a->pieces_per_page + first;
+    for (uint32_t i = 0; i < n; i++, piece++) {
+        uint64_t page = piece / a->pieces_per_page;
+        uint64_t mask = 1ull << (piece % 64);
+        uint64_t *word = &a->piece_bits[piece / 64];
+        uint64_t block = page / a->p->pages_per_block;
+        bool was = (*word & mask) != 0;
+        NVKV_CHECK_MSG(was != valid, "piece %u of ppa %llu is already %s",
+                       (unsigned)(piece % a->pieces_per_page), (unsigned long long)page,
+                       valid ? "valid" : "invalid");
+        NVKV_CHECK_MSG(block == ppa / a->p->pages_per_block, "piece run crosses a block");
+        if (valid) {
+            *word |= mask;
+            a->page_valid[page]++;
+            a->block_valid[block]++;
+        } else {
+            *word &= ~mask;
+            a->page_valid[page]--;
+            a->block_valid[block]--;
+        }
+    }
+}
+
+void
+ftl_set_valid(struct ftl_alloc *a, uint64_t ppa, uint32_t first, uint32_t n)
+{
+    set_bits(a, ppa, first, n, true);
+}
+
+void
+ftl_invalidate(struct ftl_alloc *a, uint64_t ppa, uint32_t first, uint32_t n)
+{
+    set_bits(a, ppa, first, n, false);
+}
+
+bool
+ftl_piece_valid(const struct ftl_alloc *a, uint64_t ppa, uint32_t piece)
+{
+    uint64_t i = ppa * a->pieces_per_page + piece;
+    return (a->piece_bits[i / 64] >> (i % 64)) & 1;
+}
+
+uint32_t
+ftl_page_valid_pieces(const struct ftl_alloc *a, uint64_t ppa)
+{
+    return a->page_valid[ppa];
+}
+
+uint32_t
+ftl_pieces_per_page(const struct ftl_alloc *a)
+{
+    return a->pieces_per_page;
+}
+
+uint64_t
+ftl_free_blocks(const struct ftl_alloc *a)
+{
+    return a->free_total;
+}
+
+uint64_t
+ftl_total_blocks(const struct ftl_alloc *a)
+{
+    return a->n_blocks;
+}
+
+uint64_t
+ftl_block_valid_pieces(const struct ftl_alloc *a, uint64_t block)
+{
+    return a->block_valid[block];
+}
+
+uint64_t
+ftl_stream_blocks(const struct ftl_alloc *a, int stream)
+{
+    return a->streams[stream].blocks;
+}
+
+uint64_t
+ftl_block_first_ppa(const struct ftl_alloc *a, uint64_t block)
+{
+    return block * a->p->pages_per_block;
+}
+
+uint64_t
+ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_invalid)
+{
+    /* O(blocks): GC runs rarely next to the flash work it causes; a heap would pay off only
+     * for arrays far larger than the 64 GiB preset's 32 Ki blocks. */
+    uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
+    uint64_t capacity = (uint64_t)a->p->pages_per_block * a->pieces_per_page;
+    for (uint64_t b = 0; b < a->n_blocks; b++) {
+        if (a->block_stream[b] != stream || a->block_next[b] != a->p->pages_per_block)
+            continue;
+        uint32_t die = (uint32_t)(b / a->p->blocks_per_die);
+        if (a->streams[stream].open_block[die] == b)
+            continue;
+        if (a->block_valid[b] < best_valid && capacity - a->block_valid[b] >= min_invalid) {
+            best = b;
+            best_valid = a->block_valid[b];
+        }
+    }
+    return best;
+}
+
+int
+ftl_erase_block(struct ftl_alloc *a, struct sim_plan *plan, uint64_t block,
+                enum nand_origin origin, enum sim_prio prio)
+{
+    NVKV_CHECK_MSG(a->block_valid[block] == 0, "erasing block %llu with %u valid pieces",
+                   (unsigned long long)block, a->block_valid[block]);
+    NVKV_CHECK(a->block_stream[block] != STREAM_FREE);
+    int rc = nand_erase(a->nand, plan, ftl_block_first_ppa(a, block), origin, prio);
+    if (rc != 0)
+        return rc;
+    struct stream *s = &a->streams[a->block_stream[block]];
+    uint32_t die = (uint32_t)(block / a->p->blocks_per_die);
+    if (s->open_block[die] == block)
+        s->open_block[die] = FTL_NO_BLOCK;
+    s->blocks--;
+    a->block_stream[block] = STREAM_FREE;
+    a->block_next[block] = 0;
+    a->free_list[die][a->free_count[die]++] = block;
+    a->free_total++;
+    a->stats.blocks_erased++;
+    return 0;
+}
+
+const struct ftl_stats *
+ftl_stats(const struct ftl_alloc *a)
+{
+    return &a->stats;
+}

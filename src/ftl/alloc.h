@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The block allocator engines share. Blocks are handed to named streams (data, meta, groups,
+ * value log, ...); a stream keeps one open block per die and takes its pages die after die, so
+ * consecutive allocations land on different dies and program in parallel. Validity is kept per
+ * 512-byte piece; GC picks a victim among a stream's full blocks (greedy: fewest valid pieces)
+ * and the engine relocates what is valid before erasing it through ftl_erase_block().
+ *
+ * Page runs: a record larger than a page takes `n` consecutive pages of one block, so a run is
+ * (first ppa, n) and its pieces are numbered continuously across the run's pages.
+ */
+#ifndef NVKV_FTL_ALLOC_H
+#define NVKV_FTL_ALLOC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../nand/nand.h"
+#include "../sim/sim.h"
+
+#define FTL_PIECE_BYTES 512u
+#define FTL_MAX_STREAMS 8
+#define FTL_NO_BLOCK    UINT64_MAX
+
+struct ftl_alloc;
+
+/* Create over an array; every block starts free (erased). Returns 0 or -ENOMEM. */
+int ftl_alloc_create(struct nand *nand, struct ftl_alloc **out);
+void ftl_alloc_destroy(struct ftl_alloc *a);
+
+/* Register a stream; returns its id (0..FTL_MAX_STREAMS-1). */
+int ftl_stream_create(struct ftl_alloc *a, const char *name);
+
+/*
+ * Allocate `n` (1..pages_per_block) consecutive pages in one block of the stream and return the
+ * first page's ppa. The pages must then be programmed in order. Pages left at the end of a
+ * block too short for the run are skipped (counted as padding). -ENOSPC when no die has a free
+ * block.
+ */
+int ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa);
+
+/* Mark `n` pieces valid / invalid, starting at piece `first` of the page at `ppa`. */
+void ftl_set_valid(struct ftl_alloc *a, uint64_t ppa, uint32_t first, uint32_t n);
+void ftl_invalidate(struct ftl_alloc *a, uint64_t ppa, uint32_t first, uint32_t n);
+bool ftl_piece_valid(const struct ftl_alloc *a, uint64_t ppa, uint32_t piece);
+uint32_t ftl_page_valid_pieces(const struct ftl_alloc *a, uint64_t ppa);
+
+uint32_t ftl_pieces_per_page(const struct ftl_alloc *a);
+uint64_t ftl_free_blocks(const struct ftl_alloc *a);
+uint64_t ftl_total_blocks(const struct ftl_alloc *a);
+uint64_t ftl_block_valid_pieces(const struct ftl_alloc *a, uint64_t block);
+uint64_t ftl_stream_blocks(const struct ftl_alloc *a, int stream);
+
+/*
+ * Greedy victim: the full (not open) block of `stream` with the fewest valid pieces, and only
+ * if it has at least `min_invalid` invalid pieces. FTL_NO_BLOCK when there is none.
+ */
+uint64_t ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_invalid);
+
+/* First ppa of a block id (die * blocks_per_die + block). */
+uint64_t ftl_block_first_ppa(const struct ftl_alloc *a, uint64_t block);
+
+/* Erase a block with no valid pieces left and return it to its die's free list. */
+int ftl_erase_block(struct ftl_alloc *a, struct sim_plan *plan, uint64_t block,
+                    enum nand_origin origin, enum sim_prio prio);
+
+struct ftl_stats {
+    uint64_t blocks_erased;
+    uint64_t padding_pages; /* pages skipped because a run did not fit a block's tail */
+};
+
+const struct ftl_stats *ftl_stats(const struct ftl_alloc *a);
+
+#endif
