@@ -11,6 +11,7 @@ kvdev_open(const struct cfg *c, const char *engine_name, uint64_t seed, struct k
            char *err, size_t errlen)
 {
     int rc = 0;
+    struct kv_env env;
     const struct kv_engine_ops *ops = kv_engine_find(engine_name);
     if (ops == NULL) {
         snprintf(err, errlen, "--engine '%s': unknown engine; allowed: %s", engine_name,
@@ -26,7 +27,7 @@ kvdev_open(const struct cfg *c, const char *engine_name, uint64_t seed, struct k
     dev_dram_init(&d->dram, c->device.dram_bytes);
     dev_cpu_init(&d->cpu, &c->cpu, c->device.controller_cores);
     d->exposed_bytes = dev_exposed_bytes(&c->device, &c->nand);
-    struct kv_env env = {
+    env = (struct kv_env){
         .sim = d->sim,
         .nand = d->nand,
         .alloc = d->alloc,
