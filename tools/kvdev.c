@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include "kvdev.h"
+
 #include <stdio.h>
 #include <stdlib.h>
-
-#include "kvdev.h"
 
 #include "../src/base/err.h"
 
@@ -21,6 +21,7 @@ kvdev_open(const struct cfg *c, const char *engine_name, uint64_t seed, struct k
     struct kvdev *d = calloc(1, sizeof(*d));
     if (d == NULL)
         return -ENOMEM;
+    d->cfg = *c;
     NVKV_ERR(sim_create(&d->sim));
     NVKV_ERR(nand_create(&c->nand, d->sim, &d->nand, err, errlen));
     NVKV_ERR(ftl_alloc_create(d->nand, &d->alloc));
@@ -33,7 +34,7 @@ kvdev_open(const struct cfg *c, const char *engine_name, uint64_t seed, struct k
         .alloc = d->alloc,
         .dram = &d->dram,
         .cpu = &d->cpu,
-        .params = &c->kv,
+        .params = &d->cfg.kv,
         .exposed_bytes = d->exposed_bytes,
         .seed = seed,
     };

@@ -13,6 +13,7 @@
 #include "../src/config/config.h"
 
 struct kvdev {
+    struct cfg cfg; /* a copy: engines keep pointers into it */
     struct sim *sim;
     struct nand *nand;
     struct ftl_alloc *alloc;

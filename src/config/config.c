@@ -68,7 +68,7 @@ static const struct key_desc keys[] = {
     {"kv.write_buffer", K_SIZE, OFF(kv.write_buffer_bytes), 4096, 1ull << 32, 0, 0, NULL, NULL,
      "one write buffer (memtable); engines keep an active and an immutable one"},
     {"kv.gc_free_blocks", K_U32, OFF(kv.gc_free_blocks), 0, 1u << 20, 0, 0, NULL, NULL,
-     "start GC when fewer free blocks remain (0 = two per die)"},
+     "start GC when fewer free blocks remain (0 = max(2, min(dies, blocks / 32)))"},
     {"pink.levels", K_U32, OFF(kv.pink_levels), 1, 8, 0, 0, NULL, NULL,
      "LSM levels of PinK below the write buffer"},
     {"hash.entry_bytes", K_U32, OFF(kv.hash_entry_bytes), 1, 256, 0, 0, NULL, NULL,

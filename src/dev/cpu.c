@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-#include <stddef.h>
-
 #include "cpu.h"
+
+#include <stddef.h>
 
 void
 dev_cpu_params_default(struct dev_cpu_params *p)

@@ -13,10 +13,10 @@
 
 /* The [cpu] section of the config. */
 struct dev_cpu_params {
-    uint64_t hash_40b_ns;      /* hash a 40-byte key; scales with key length */
-    uint64_t bsearch_step_ns;  /* one binary-search step (a key comparison) */
-    uint64_t merge_entry_ns;   /* merge one entry during compaction */
-    uint64_t decode_ns;        /* decode an NVMe command and dispatch it */
+    uint64_t hash_40b_ns;     /* hash a 40-byte key; scales with key length */
+    uint64_t bsearch_step_ns; /* one binary-search step (a key comparison) */
+    uint64_t merge_entry_ns;  /* merge one entry during compaction */
+    uint64_t decode_ns;       /* decode an NVMe command and dispatch it */
 };
 
 void dev_cpu_params_default(struct dev_cpu_params *p);

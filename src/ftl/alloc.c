@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#include "alloc.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "alloc.h"
 
 #include "../base/check.h"
 
@@ -23,12 +23,13 @@ struct ftl_alloc {
     uint32_t dies;
     uint32_t pieces_per_page;
     uint64_t n_blocks;
-    uint8_t *block_stream;    /* stream id or STREAM_FREE */
-    uint32_t *block_next;     /* next page to hand out in an open block */
-    uint32_t *block_valid;    /* valid pieces per block */
-    uint16_t *page_valid;     /* valid pieces per page */
-    uint64_t *piece_bits;     /* one bit per piece */
-    uint64_t **free_list;     /* per die: stack of free blocks */
+    uint8_t *block_stream;       /* stream id or STREAM_FREE */
+    uint32_t *block_next;        /* next page to hand out in an open block */
+    uint32_t *block_valid;       /* valid pieces per block */
+    uint32_t *block_valid_pages; /* pages with at least one valid piece, per block */
+    uint16_t *page_valid;        /* valid pieces per page */
+    uint64_t *piece_bits;        /* one bit per piece */
+    uint64_t **free_list;        /* per die: stack of free blocks */
     uint32_t *free_count;
     uint64_t free_total;
     struct stream streams[FTL_MAX_STREAMS];
@@ -51,12 +52,13 @@ ftl_alloc_create(struct nand *nand, struct ftl_alloc **out)
     a->block_stream = malloc(a->n_blocks);
     a->block_next = calloc(a->n_blocks, sizeof(uint32_t));
     a->block_valid = calloc(a->n_blocks, sizeof(uint32_t));
+    a->block_valid_pages = calloc(a->n_blocks, sizeof(uint32_t));
     a->page_valid = calloc(pages, sizeof(uint16_t));
     a->piece_bits = calloc((pages * a->pieces_per_page + 63) / 64, sizeof(uint64_t));
     a->free_list = calloc(a->dies, sizeof(uint64_t *));
     a->free_count = calloc(a->dies, sizeof(uint32_t));
-    if (!a->block_stream || !a->block_next || !a->block_valid || !a->page_valid ||
-        !a->piece_bits || !a->free_list || !a->free_count) {
+    if (!a->block_stream || !a->block_next || !a->block_valid || !a->block_valid_pages ||
+        !a->page_valid || !a->piece_bits || !a->free_list || !a->free_count) {
         ftl_alloc_destroy(a);
         return -ENOMEM;
     }
@@ -69,7 +71,8 @@ ftl_alloc_create(struct nand *nand, struct ftl_alloc **out)
         }
         /* a stack handing out low block numbers first */
         for (uint32_t b = 0; b < a->p->blocks_per_die; b++)
-            a->free_list[d][b] = (uint64_t)d * a->p->blocks_per_die + (a->p->blocks_per_die - 1 - b);
+            a->free_list[d][b] =
+                (uint64_t)d * a->p->blocks_per_die + (a->p->blocks_per_die - 1 - b);
         a->free_count[d] = a->p->blocks_per_die;
     }
     a->free_total = a->n_blocks;
@@ -91,6 +94,7 @@ ftl_alloc_destroy(struct ftl_alloc *a)
     free(a->block_stream);
     free(a->block_next);
     free(a->block_valid);
+    free(a->block_valid_pages);
     free(a->page_valid);
     free(a->piece_bits);
     free(a);
@@ -170,11 +174,13 @@ set_bits(struct ftl_alloc *a, uint64_t ppa, uint32_t first, uint32_t n, bool val
         NVKV_CHECK_MSG(block == ppa / a->p->pages_per_block, "piece run crosses a block");
         if (valid) {
             *word |= mask;
-            a->page_valid[page]++;
+            if (a->page_valid[page]++ == 0)
+                a->block_valid_pages[block]++;
             a->block_valid[block]++;
         } else {
             *word &= ~mask;
-            a->page_valid[page]--;
+            if (--a->page_valid[page] == 0)
+                a->block_valid_pages[block]--;
             a->block_valid[block]--;
         }
     }
@@ -241,30 +247,41 @@ ftl_block_first_ppa(const struct ftl_alloc *a, uint64_t block)
     return block * a->p->pages_per_block;
 }
 
+uint32_t
+ftl_block_valid_pages(const struct ftl_alloc *a, uint64_t block)
+{
+    return a->block_valid_pages[block];
+}
+
 uint64_t
-ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_invalid)
+ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
 {
     /* O(blocks): GC runs rarely next to the flash work it causes; a heap would pay off only
-     * for arrays far larger than the 64 GiB preset's 32 Ki blocks. */
-    uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
-    uint64_t capacity = (uint64_t)a->p->pages_per_block * a->pieces_per_page;
+     * for arrays far larger than the 64 GiB preset's 32 Ki blocks. Ties go to fewer valid
+     * pieces (less to move). */
+    uint64_t best = FTL_NO_BLOCK;
+    uint32_t best_pages = UINT32_MAX, best_pieces = UINT32_MAX;
     for (uint64_t b = 0; b < a->n_blocks; b++) {
         if (a->block_stream[b] != stream || a->block_next[b] != a->p->pages_per_block)
             continue;
         uint32_t die = (uint32_t)(b / a->p->blocks_per_die);
         if (a->streams[stream].open_block[die] == b)
             continue;
-        if (a->block_valid[b] < best_valid && capacity - a->block_valid[b] >= min_invalid) {
+        uint32_t pages = a->block_valid_pages[b];
+        if (a->p->pages_per_block - pages < min_free_pages)
+            continue;
+        if (pages < best_pages || (pages == best_pages && a->block_valid[b] < best_pieces)) {
             best = b;
-            best_valid = a->block_valid[b];
+            best_pages = pages;
+            best_pieces = a->block_valid[b];
         }
     }
     return best;
 }
 
 int
-ftl_erase_block(struct ftl_alloc *a, struct sim_plan *plan, uint64_t block,
-                enum nand_origin origin, enum sim_prio prio)
+ftl_erase_block(struct ftl_alloc *a, struct sim_plan *plan, uint64_t block, enum nand_origin origin,
+                enum sim_prio prio)
 {
     NVKV_CHECK_MSG(a->block_valid[block] == 0, "erasing block %llu with %u valid pieces",
                    (unsigned long long)block, a->block_valid[block]);

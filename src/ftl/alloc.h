@@ -52,10 +52,15 @@ uint64_t ftl_block_valid_pieces(const struct ftl_alloc *a, uint64_t block);
 uint64_t ftl_stream_blocks(const struct ftl_alloc *a, int stream);
 
 /*
- * Greedy victim: the full (not open) block of `stream` with the fewest valid pieces, and only
- * if it has at least `min_invalid` invalid pieces. FTL_NO_BLOCK when there is none.
+ * Greedy victim: the full (not open) block of `stream` with the fewest pages still holding a
+ * valid piece, and only if at least `min_free_pages` of its pages hold none. Pages, not pieces:
+ * relocated records are repacked whole, so a block whose every page still holds a live record
+ * frees nothing when collected, however many padding pieces it has. FTL_NO_BLOCK when none.
  */
-uint64_t ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_invalid);
+uint64_t ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages);
+
+/* Pages of a block holding at least one valid piece. */
+uint32_t ftl_block_valid_pages(const struct ftl_alloc *a, uint64_t block);
 
 /* First ppa of a block id (die * blocks_per_die + block). */
 uint64_t ftl_block_first_ppa(const struct ftl_alloc *a, uint64_t block);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include "datalog.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "datalog.h"
 
 #include "../base/check.h"
 
@@ -12,7 +12,7 @@ struct kv_datalog {
     const struct nand_params *p;
     int stream;
     enum nand_origin origin;
-    uint32_t ppp; /* pieces per page */
+    uint32_t ppp;       /* pieces per page */
     uint8_t *open;      /* the open page's bytes */
     uint64_t open_ppa;  /* UINT64_MAX when no page is open */
     uint32_t open_used; /* pieces used in the open page */

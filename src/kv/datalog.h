@@ -16,8 +16,8 @@
 
 #include "engine.h"
 
-#define KV_RECORD_HEADER 8u
-#define KV_RECORD_MAGIC  0xA5u
+#define KV_RECORD_HEADER    8u
+#define KV_RECORD_MAGIC     0xA5u
 #define KV_RECORD_TOMBSTONE 0x01u
 
 /* Where a record lives: `pieces` 512-byte pieces from piece `piece` of page `ppa` on. */

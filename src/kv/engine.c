@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
+#include "engine.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "engine.h"
+extern const struct kv_engine_ops kv_pink_ops;
 
 /* One line per engine. */
 const struct kv_engine_ops *const kv_engines[] = {
+    &kv_pink_ops,
     NULL,
 };
 
@@ -68,7 +71,18 @@ kv_params_default(struct kv_params *p)
     /* hash engine: 4-byte key signature + 4-byte location per entry, as early KV-SSDs */
     p->hash_entry_bytes = 8;
     p->hash_bucket_entries = 0; /* 0: derived from the page size */
-    p->gc_free_blocks = 0;      /* 0: derived (two blocks per die) */
+    p->gc_free_blocks = 0;      /* 0: derived, see kv_gc_threshold() */
+}
+
+uint64_t
+kv_gc_threshold(const struct kv_env *env)
+{
+    if (env->params->gc_free_blocks != 0)
+        return env->params->gc_free_blocks;
+    const struct nand_params *p = nand_params(env->nand);
+    uint64_t blocks = (uint64_t)nand_dies(p) * p->blocks_per_die;
+    uint64_t t = blocks / 32 < nand_dies(p) ? blocks / 32 : nand_dies(p);
+    return t < 2 ? 2 : t;
 }
 
 void

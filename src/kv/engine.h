@@ -29,19 +29,19 @@
 #include "../nand/nand.h"
 #include "../sim/sim.h"
 
-#define KV_KEY_MIN 1
-#define KV_KEY_MAX 255
+#define KV_KEY_MIN   1
+#define KV_KEY_MAX   255
 #define KV_VALUE_MAX (2u << 20)
 
 /* Outcome of a KV operation: what an NVMe KV status reports (never an errno). */
 enum kv_status {
     KV_OK = 0,
-    KV_NOT_FOUND,      /* get/del/exist: no such key; put only-if-exists: absent */
-    KV_EXISTS,         /* put only-if-absent: the key exists */
-    KV_NO_SPACE,       /* capacity exceeded: the device cannot take the record */
-    KV_INVALID_KEY,    /* key length outside 1..255 */
-    KV_INVALID_VALUE,  /* value too large for the engine (see the engine's limit) */
-    KV_END,            /* iterator: no more keys */
+    KV_NOT_FOUND,     /* get/del/exist: no such key; put only-if-exists: absent */
+    KV_EXISTS,        /* put only-if-absent: the key exists */
+    KV_NO_SPACE,      /* capacity exceeded: the device cannot take the record */
+    KV_INVALID_KEY,   /* key length outside 1..255 */
+    KV_INVALID_VALUE, /* value too large for the engine (see the engine's limit) */
+    KV_END,           /* iterator: no more keys */
 };
 
 const char *kv_status_name(enum kv_status s);
@@ -66,11 +66,11 @@ struct kv_env {
 
 /* Knobs of every engine (the [kv], [pink] and [hash] config sections). */
 struct kv_params {
-    uint64_t write_buffer_bytes; /* one memtable; engines keep an active and an immutable one */
-    uint32_t pink_levels;        /* LSM levels below the write buffer */
-    uint32_t hash_entry_bytes;   /* DRAM per index entry of the hash engine */
+    uint64_t write_buffer_bytes;  /* one memtable; engines keep an active and an immutable one */
+    uint32_t pink_levels;         /* LSM levels below the write buffer */
+    uint32_t hash_entry_bytes;    /* DRAM per index entry of the hash engine */
     uint32_t hash_bucket_entries; /* entries per flash bucket page when the table spills */
-    uint32_t gc_free_blocks;     /* start GC when fewer free blocks remain */
+    uint32_t gc_free_blocks;      /* start GC when fewer free blocks remain */
 };
 
 void kv_params_default(struct kv_params *p);
@@ -82,9 +82,9 @@ struct kv_stats {
     struct nvkv_hist flash_reads_per_get; /* pages read by each GET (metadata + data) */
     uint64_t flushes, compactions, gcs;
     uint64_t gc_pages_copied;
-    uint64_t host_bytes_written;  /* key + value bytes the host stored */
-    uint64_t live_keys;           /* unique keys present */
-    uint64_t live_bytes;          /* key + value bytes of the present keys */
+    uint64_t host_bytes_written;                       /* key + value bytes the host stored */
+    uint64_t live_keys;                                /* unique keys present */
+    uint64_t live_bytes;                               /* key + value bytes of the present keys */
     uint64_t metadata_flash_bytes[DEV_DRAM_CAT_COUNT]; /* metadata living in flash */
 };
 
@@ -157,6 +157,10 @@ kv_key_cmp(const void *a, uint32_t alen, const void *b, uint32_t blen)
         return c;
     return alen < blen ? -1 : (alen > blen ? 1 : 0);
 }
+
+/* Free blocks below which an engine starts GC: params->gc_free_blocks, or by default
+ * max(2, min(dies, blocks / 32)) so the reserve stays well inside the over-provisioning. */
+uint64_t kv_gc_threshold(const struct kv_env *env);
 
 /* Write the common stats (kv_stats + DRAM + flash metadata) as result.json members. */
 void kv_write_stats_json(struct kv_engine *e, struct nvkv_json *j);

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PinK: the engine operations, the write buffer and the read path. Levels, compaction and DRAM
+ * residency are in pink_lsm.c; GC in pink_gc.c. See pink_internal.h for the design.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../base/check.h"
+#include "../../base/err.h"
+#include "pink_internal.h"
+
+#define MEM_ENTRY_OVERHEAD 16u /* skiplist node and lengths, as charged per buffered pair */
+
+static uint64_t
+key_hash(const void *key, uint32_t klen)
+{
+    /* FNV-1a: the write buffer's own table, not AnyKey's xxHash32 on-flash order */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const uint8_t *p = key;
+    for (uint32_t i = 0; i < klen; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static struct pink *
+as_pink(struct kv_engine *e)
+{
+    return (struct pink *)e;
+}
+
+/* ---- write buffer ---- */
+
+static struct pink_mem_entry *
+mem_slot(struct pink *pk, const void *key, uint32_t klen, uint64_t h)
+{
+    uint64_t mask = pk->mem_slots - 1;
+    for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+        struct pink_mem_entry *m = &pk->mem[i];
+        if (m->key == NULL || (m->hash == h && kv_key_cmp(m->key, m->klen, key, klen) == 0))
+            return m;
+    }
+}
+
+static void
+mem_grow(struct pink *pk)
+{
+    struct pink_mem_entry *old = pk->mem;
+    uint64_t old_slots = pk->mem_slots;
+    pk->mem_slots *= 2;
+    pk->mem = calloc(pk->mem_slots, sizeof(*pk->mem));
+    NVKV_CHECK_MSG(pk->mem != NULL, "out of memory growing the write buffer");
+    for (uint64_t i = 0; i < old_slots; i++)
+        if (old[i].key != NULL)
+            *mem_slot(pk, old[i].key, old[i].klen, old[i].hash) = old[i];
+    free(old);
+}
+
+static void
+mem_put(struct pink *pk, const void *key, uint32_t klen, const void *value, uint32_t vlen,
+        uint8_t flags)
+{
+    if ((pk->mem_used + 1) * 10 > pk->mem_slots * 7)
+        mem_grow(pk);
+    uint64_t h = key_hash(key, klen);
+    struct pink_mem_entry *m = mem_slot(pk, key, klen, h);
+    if (m->key != NULL) {
+        pk->mem_bytes -= m->klen + m->vlen + MEM_ENTRY_OVERHEAD;
+        free(m->key);
+    } else {
+        pk->mem_used++;
+    }
+    m->key = malloc((size_t)klen + vlen);
+    NVKV_CHECK_MSG(m->key != NULL, "out of memory for a buffered pair");
+    memcpy(m->key, key, klen);
+    if (vlen > 0)
+        memcpy(m->key + klen, value, vlen);
+    m->klen = (uint8_t)klen;
+    m->vlen = vlen;
+    m->flags = flags;
+    m->hash = h;
+    pk->mem_bytes += klen + vlen + MEM_ENTRY_OVERHEAD;
+}
+
+static const struct pink_mem_entry *
+mem_find(struct pink *pk, const void *key, uint32_t klen)
+{
+    const struct pink_mem_entry *m = mem_slot(pk, key, klen, key_hash(key, klen));
+    return m->key != NULL ? m : NULL;
+}
+
+/* ---- lookups ---- */
+
+/* What a key currently is, without charging anything (for stats and capacity). */
+struct current {
+    bool present;
+    uint32_t vlen;
+    uint32_t pieces;
+};
+
+static struct current
+current_version(struct pink *pk, const void *key, uint32_t klen)
+{
+    struct current c = {false, 0, 0};
+    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    if (m != NULL) {
+        if (!(m->flags & PINK_F_TOMBSTONE))
+            c = (struct current){true, m->vlen, kv_record_pieces(klen, m->vlen)};
+        return c;
+    }
+    uint32_t level;
+    uint64_t idx;
+    if (pink__find(pk, key, klen, &level, &idx)) {
+        const struct pink_entry *e = &pk->lv[level].e[idx];
+        if (!(e->flags & PINK_F_TOMBSTONE))
+            c = (struct current){true, e->vlen, e->loc.pieces};
+    }
+    return c;
+}
+
+/* Charge a flash read of a meta page into the plan as its own stage. */
+static void
+read_meta_page(struct pink *pk, struct sim_plan *plan, uint64_t ppa, enum sim_prio prio,
+               uint32_t *reads)
+{
+    int rc = nand_read(pk->base.env.nand, plan, ppa, NULL, NULL, NAND_ORIGIN_META, prio);
+    NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
+    if (plan != NULL)
+        sim_plan_barrier(plan);
+    (*reads)++;
+}
+
+/*
+ * The read path over the levels: level list (a flash read when it spilled), meta segment (a
+ * flash read when not pinned), binary searches on a controller core. Returns the entry or NULL.
+ */
+static const struct pink_entry *
+lsm_lookup(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
+           enum sim_prio prio, uint32_t *reads)
+{
+    struct dev_cpu *cpu = pk->base.env.cpu;
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        const struct pink_level *l = &pk->lv[i];
+        if (l->n == 0)
+            continue;
+        dev_cpu_charge(cpu, plan, prio, dev_cpu_bsearch_ns(cpu, l->nsegs));
+        /* candidate segment: the last one whose first key <= key */
+        int64_t lb = pink__level_lower_bound(l, key, klen);
+        uint64_t idx = (uint64_t)lb;
+        bool exact = idx < l->n && kv_key_cmp(l->e[idx].key, l->e[idx].klen, key, klen) == 0;
+        uint64_t probe = exact ? idx : (idx == 0 ? UINT64_MAX : idx - 1);
+        if (probe == UINT64_MAX)
+            continue; /* below the level's first key: the level list answers from DRAM */
+        uint32_t s = pink__seg_of(l, probe);
+        if (!l->list_in_dram) /* the level-list page covering this segment */
+            read_meta_page(pk, plan, l->list_ppas[(uint64_t)s * l->list_pages / l->nsegs], prio,
+                           reads);
+        if (!l->segs[s].in_dram)
+            read_meta_page(pk, plan, l->segs[s].flash_ppa, prio, reads);
+        dev_cpu_charge(cpu, plan, prio, dev_cpu_bsearch_ns(cpu, l->segs[s].count));
+        if (exact)
+            return &l->e[idx];
+    }
+    return NULL;
+}
+
+static struct kv_datalog *
+log_of(struct pink *pk, uint64_t ppa)
+{
+    return kv_datalog_is_open_page(pk->gc_log, ppa) ? pk->gc_log : pk->data_log;
+}
+
+/* ---- engine operations ---- */
+
+static void
+bg_done(struct sim *sim, struct sim_plan *plan, void *arg)
+{
+    (void)sim;
+    struct pink *pk = arg;
+    if (pk->bg_pending == plan)
+        pk->bg_pending = NULL;
+}
+
+/*
+ * Start background work (flush + compaction + GC) in a new plan chained after the running one.
+ * The caller's plan waits for the previous background plan when `stall` is set: both write
+ * buffers are then full.
+ */
+static void
+run_background(struct pink *pk, struct sim_plan *plan, bool flush, bool stall)
+{
+    struct sim *sim = pk->base.env.sim;
+    struct sim_plan *bg = plan != NULL ? sim_plan_new(sim) : NULL;
+    if (bg != NULL && pk->bg_pending != NULL) {
+        sim_plan_after(bg, pk->bg_pending);
+        if (stall)
+            sim_plan_after(plan, pk->bg_pending);
+    }
+    if (flush)
+        NVKV_CHECK(pink__flush(pk, bg) == 0);
+    pink__gc(pk, bg, false);
+    if (bg != NULL) {
+        sim_plan_submit(sim, bg, bg_done, pk);
+        /* an empty plan completes from an event; it still orders later work correctly */
+        pk->bg_pending = bg;
+    }
+}
+
+static enum kv_status
+do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen, const void *value,
+         uint32_t vlen, uint8_t flags)
+{
+    struct current cur = current_version(pk, key, klen);
+    uint32_t pieces = flags & PINK_F_TOMBSTONE ? 0 : kv_record_pieces(klen, vlen);
+    uint64_t exposed_pieces = pk->base.env.exposed_bytes / FTL_PIECE_BYTES;
+    if (pieces > cur.pieces && pk->live_pieces + pieces - cur.pieces > exposed_pieces)
+        return KV_NO_SPACE;
+    /* Physical headroom: padding inside pages and metadata on flash can exhaust blocks before
+     * the logical capacity; below half the GC reserve, new data is refused so that buffered
+     * data, compaction output and GC relocations always find a block. */
+    if (!(flags & PINK_F_TOMBSTONE) && ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2)
+        return KV_NO_SPACE;
+    pk->live_pieces = pk->live_pieces + pieces - cur.pieces;
+    if (cur.present) {
+        pk->st.live_keys--;
+        pk->st.live_bytes -= klen + cur.vlen;
+    }
+    if (!(flags & PINK_F_TOMBSTONE)) {
+        pk->st.live_keys++;
+        pk->st.live_bytes += klen + vlen;
+    }
+    dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_WRITE,
+                   dev_cpu_hash_ns(pk->base.env.cpu, klen));
+    mem_put(pk, key, klen, value, vlen, flags);
+    if (pk->mem_bytes >= pk->base.env.params->write_buffer_bytes)
+        run_background(pk, plan, true, true);
+    return KV_OK;
+}
+
+static uint32_t
+pink_max_value(struct kv_engine *e, uint32_t klen)
+{
+    return kv_datalog_max_value(as_pink(e)->data_log, klen);
+}
+
+/* Does the key exist, charging what a device pays to find out (no data read). */
+static bool
+charged_exists(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
+               enum sim_prio prio, uint32_t *reads)
+{
+    dev_cpu_charge(pk->base.env.cpu, plan, prio, dev_cpu_hash_ns(pk->base.env.cpu, klen));
+    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    if (m != NULL)
+        return !(m->flags & PINK_F_TOMBSTONE);
+    const struct pink_entry *e = lsm_lookup(pk, plan, key, klen, prio, reads);
+    return e != NULL && !(e->flags & PINK_F_TOMBSTONE);
+}
+
+static enum kv_status
+pink_put(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen,
+         const void *value, uint32_t vlen, uint32_t options)
+{
+    struct pink *pk = as_pink(e);
+    if (kv_check_key(klen) != KV_OK)
+        return KV_INVALID_KEY;
+    if (vlen > pink_max_value(e, klen))
+        return KV_INVALID_VALUE;
+    if (options & (KV_PUT_IF_EXISTS | KV_PUT_IF_ABSENT)) {
+        uint32_t reads = 0;
+        bool exists = charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE, &reads);
+        if ((options & KV_PUT_IF_EXISTS) && !exists)
+            return KV_NOT_FOUND;
+        if ((options & KV_PUT_IF_ABSENT) && exists)
+            return KV_EXISTS;
+    }
+    enum kv_status s = do_write(pk, plan, key, klen, value, vlen, 0);
+    if (s == KV_OK) {
+        pk->st.puts++;
+        pk->st.host_bytes_written += klen + vlen;
+    }
+    return s;
+}
+
+static enum kv_status
+pink_del(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen)
+{
+    struct pink *pk = as_pink(e);
+    if (kv_check_key(klen) != KV_OK)
+        return KV_INVALID_KEY;
+    uint32_t reads = 0;
+    if (!charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE, &reads))
+        return KV_NOT_FOUND;
+    pk->st.dels++;
+    return do_write(pk, plan, key, klen, NULL, 0, PINK_F_TOMBSTONE);
+}
+
+static enum kv_status
+pink_exist(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen)
+{
+    struct pink *pk = as_pink(e);
+    if (kv_check_key(klen) != KV_OK)
+        return KV_INVALID_KEY;
+    uint32_t reads = 0;
+    pk->st.exists++;
+    return charged_exists(pk, plan, key, klen, SIM_PRIO_FG_READ, &reads) ? KV_OK : KV_NOT_FOUND;
+}
+
+/* Read a record's value into buf; returns the flash pages read. */
+static uint32_t
+read_value(struct pink *pk, struct sim_plan *plan, const struct pink_entry *en, enum sim_prio prio,
+           void *buf, uint32_t buf_len, uint32_t *vlen)
+{
+    struct kv_record rec;
+    int pages =
+        kv_datalog_read(log_of(pk, en->loc.ppa), plan, prio, NAND_ORIGIN_HOST, &en->loc, &rec);
+    NVKV_CHECK(pages >= 0);
+    NVKV_CHECK_MSG(kv_key_cmp(rec.key, rec.klen, en->key, en->klen) == 0,
+                   "pink: record at ppa %llu piece %u holds another key",
+                   (unsigned long long)en->loc.ppa, en->loc.piece);
+    *vlen = rec.vlen;
+    if (buf_len > 0)
+        memcpy(buf, rec.value, rec.vlen < buf_len ? rec.vlen : buf_len);
+    if (plan != NULL)
+        sim_plan_barrier(plan);
+    return (uint32_t)pages;
+}
+
+static enum kv_status
+pink_get(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen, void *buf,
+         uint32_t buf_len, uint32_t *vlen)
+{
+    struct pink *pk = as_pink(e);
+    if (kv_check_key(klen) != KV_OK)
+        return KV_INVALID_KEY;
+    pk->st.gets++;
+    uint32_t reads = 0;
+    enum kv_status s = KV_NOT_FOUND;
+    dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_READ,
+                   dev_cpu_hash_ns(pk->base.env.cpu, klen));
+    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    if (m != NULL) {
+        if (!(m->flags & PINK_F_TOMBSTONE)) {
+            *vlen = m->vlen;
+            if (buf_len > 0)
+                memcpy(buf, m->key + m->klen, m->vlen < buf_len ? m->vlen : buf_len);
+            s = KV_OK;
+        }
+    } else {
+        const struct pink_entry *en = lsm_lookup(pk, plan, key, klen, SIM_PRIO_FG_READ, &reads);
+        if (en != NULL && !(en->flags & PINK_F_TOMBSTONE)) {
+            reads += read_value(pk, plan, en, SIM_PRIO_FG_READ, buf, buf_len, vlen);
+            s = KV_OK;
+        }
+    }
+    if (s == KV_OK)
+        pk->st.get_hits++;
+    nvkv_hist_add(&pk->st.flash_reads_per_get, reads);
+    return s;
+}
+
+/* ---- iterator: a merged, newest-wins walk that re-checks each key at next() ---- */
+
+struct kv_iter {
+    struct pink *pk;
+    uint8_t key[KV_KEY_MAX];
+    uint32_t klen;
+    bool have_pos; /* key holds the last key returned (or the seek key when !returned) */
+    bool returned;
+    uint8_t *value;
+    uint32_t value_cap;
+    uint8_t out_key[KV_KEY_MAX];
+};
+
+static int
+pink_iter_create(struct kv_engine *e, struct kv_iter **out)
+{
+    struct kv_iter *it = calloc(1, sizeof(*it));
+    if (it == NULL)
+        return -ENOMEM;
+    it->pk = as_pink(e);
+    *out = it;
+    return 0;
+}
+
+static void
+pink_iter_destroy(struct kv_iter *it)
+{
+    if (it == NULL)
+        return;
+    free(it->value);
+    free(it);
+}
+
+static enum kv_status
+pink_iter_seek(struct kv_iter *it, struct sim_plan *plan, const void *key, uint32_t klen)
+{
+    (void)plan;
+    if (klen > KV_KEY_MAX)
+        return KV_INVALID_KEY;
+    memcpy(it->key, key, klen);
+    it->klen = klen;
+    it->have_pos = true;
+    it->returned = false;
+    return KV_OK;
+}
+
+/* Smallest key > (or >= when inclusive) the position, over the buffer and every level. */
+static bool
+next_candidate(struct pink *pk, const uint8_t *pos, uint32_t plen, bool inclusive, uint8_t *out,
+               uint32_t *olen)
+{
+    bool found = false;
+    for (uint64_t i = 0; i < pk->mem_slots; i++) {
+        const struct pink_mem_entry *m = &pk->mem[i];
+        if (m->key == NULL)
+            continue;
+        int c = kv_key_cmp(m->key, m->klen, pos, plen);
+        if ((c > 0 || (inclusive && c == 0)) &&
+            (!found || kv_key_cmp(m->key, m->klen, out, *olen) < 0)) {
+            memcpy(out, m->key, m->klen);
+            *olen = m->klen;
+            found = true;
+        }
+    }
+    for (uint32_t l = 0; l < pk->nlevels; l++) {
+        const struct pink_level *lv = &pk->lv[l];
+        uint64_t idx = (uint64_t)pink__level_lower_bound(lv, pos, plen);
+        if (idx < lv->n && !inclusive &&
+            kv_key_cmp(lv->e[idx].key, lv->e[idx].klen, pos, plen) == 0)
+            idx++;
+        if (idx < lv->n &&
+            (!found || kv_key_cmp(lv->e[idx].key, lv->e[idx].klen, out, *olen) < 0)) {
+            memcpy(out, lv->e[idx].key, lv->e[idx].klen);
+            *olen = lv->e[idx].klen;
+            found = true;
+        }
+    }
+    return found;
+}
+
+static enum kv_status
+pink_iter_next(struct kv_iter *it, struct sim_plan *plan, const void **key, uint32_t *klen,
+               const void **value, uint32_t *vlen)
+{
+    struct pink *pk = it->pk;
+    if (!it->have_pos)
+        return KV_END;
+    for (;;) {
+        uint32_t olen = 0;
+        if (!next_candidate(pk, it->key, it->klen, !it->returned, it->out_key, &olen)) {
+            it->have_pos = false;
+            return KV_END;
+        }
+        memcpy(it->key, it->out_key, olen);
+        it->klen = olen;
+        it->returned = true;
+        /* the newest version decides: a tombstone hides the key */
+        uint32_t len = 0;
+        uint32_t cap = it->value_cap;
+        enum kv_status s = pink_get(&pk->base, plan, it->key, olen, it->value, cap, &len);
+        pk->st.gets--; /* iteration is not a host GET */
+        if (s != KV_OK)
+            continue;
+        if (len > cap) {
+            uint8_t *grown = realloc(it->value, len);
+            NVKV_CHECK(grown != NULL);
+            it->value = grown;
+            it->value_cap = len;
+            s = pink_get(&pk->base, NULL, it->key, olen, it->value, len, &len);
+            pk->st.gets--;
+            NVKV_CHECK(s == KV_OK);
+        }
+        pk->st.iter_nexts++;
+        *key = it->key;
+        *klen = olen;
+        *value = it->value;
+        *vlen = len;
+        return KV_OK;
+    }
+}
+
+/* ---- lifecycle and stats ---- */
+
+static void
+pink_background(struct kv_engine *e)
+{
+    (void)e; /* GC runs with each flush; an idle device has nothing left to do */
+}
+
+static const struct kv_stats *
+pink_stats(struct kv_engine *e)
+{
+    struct pink *pk = as_pink(e);
+    uint64_t seg_flash = 0, list_flash = 0;
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        const struct pink_level *l = &pk->lv[i];
+        for (uint32_t s = 0; s < l->nsegs; s++)
+            if (!l->segs[s].in_dram)
+                seg_flash += pk->np->page_bytes;
+        if (!l->list_in_dram)
+            list_flash += l->list_bytes;
+    }
+    pk->st.metadata_flash_bytes[DEV_DRAM_META_SEGMENTS] = seg_flash;
+    pk->st.metadata_flash_bytes[DEV_DRAM_LEVEL_LISTS] = list_flash;
+    return &pk->st;
+}
+
+static void
+pink_write_json(struct kv_engine *e, struct nvkv_json *j)
+{
+    struct pink *pk = as_pink(e);
+    nvkv_json_double(j, "size_ratio", (double)pk->size_ratio_x100 / 100.0);
+    nvkv_json_u64(j, "data_gcs", pk->data_gcs);
+    nvkv_json_u64(j, "meta_gcs", pk->meta_gcs);
+    nvkv_json_u64(j, "meta_pages_written", pk->meta_pages_written);
+    nvkv_json_u64(j, "compaction_meta_reads", pk->compaction_meta_reads);
+    nvkv_json_array(j, "levels");
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        const struct pink_level *l = &pk->lv[i];
+        uint64_t pinned = 0;
+        for (uint32_t s = 0; s < l->nsegs; s++)
+            pinned += l->segs[s].in_dram;
+        nvkv_json_object(j, NULL);
+        nvkv_json_u64(j, "entries", l->n);
+        nvkv_json_u64(j, "meta_segments", l->nsegs);
+        nvkv_json_u64(j, "meta_segments_in_dram", pinned);
+        nvkv_json_u64(j, "capacity_segments", l->cap_segs == UINT64_MAX ? 0 : l->cap_segs);
+        nvkv_json_u64(j, "level_list_bytes", l->list_bytes);
+        nvkv_json_bool(j, "level_list_in_dram", l->list_in_dram);
+        nvkv_json_close(j);
+    }
+    nvkv_json_close(j);
+}
+
+static void
+pink_destroy(struct kv_engine *e)
+{
+    struct pink *pk = as_pink(e);
+    if (pk == NULL)
+        return;
+    for (uint64_t i = 0; pk->mem != NULL && i < pk->mem_slots; i++)
+        free(pk->mem[i].key);
+    free(pk->mem);
+    for (uint32_t i = 0; i < pk->nlevels; i++)
+        pink__free_level(&pk->lv[i]);
+    kv_datalog_destroy(pk->data_log);
+    kv_datalog_destroy(pk->gc_log);
+    free(pk->meta_owner);
+    free(pk->scratch);
+    free(pk);
+}
+
+static int
+pink_create(const struct kv_env *env, struct kv_engine **out)
+{
+    struct pink *pk = calloc(1, sizeof(*pk));
+    if (pk == NULL)
+        return -ENOMEM;
+    int rc = 0;
+    pk->base.env = *env;
+    pk->np = nand_params(env->nand);
+    pk->nlevels = env->params->pink_levels;
+    NVKV_CHECK(pk->nlevels >= 1 && pk->nlevels <= PINK_MAX_LEVELS);
+    nvkv_hist_init(&pk->st.flash_reads_per_get);
+    pk->mem_slots = 1024;
+    pk->mem = calloc(pk->mem_slots, sizeof(*pk->mem));
+    pk->meta_owner = calloc(nand_total_pages(pk->np), sizeof(uint32_t));
+    pk->scratch = malloc(pk->np->page_bytes);
+    if (pk->mem == NULL || pk->meta_owner == NULL || pk->scratch == NULL) {
+        rc = -ENOMEM;
+        goto err;
+    }
+    pk->data_stream = ftl_stream_create(env->alloc, "pink-data");
+    pk->gc_stream = ftl_stream_create(env->alloc, "pink-data-gc");
+    pk->meta_stream = ftl_stream_create(env->alloc, "pink-meta");
+    NVKV_ERR(kv_datalog_create(env, pk->data_stream, NAND_ORIGIN_FLUSH, &pk->data_log));
+    NVKV_ERR(kv_datalog_create(env, pk->gc_stream, NAND_ORIGIN_GC, &pk->gc_log));
+    /* two write buffers (active + immutable) are firmware DRAM before anything else */
+    (void)dev_dram_try_charge(env->dram, DEV_DRAM_WRITE_BUFFER,
+                              2 * env->params->write_buffer_bytes);
+    pk->gc_threshold = kv_gc_threshold(env);
+    for (uint32_t i = 0; i < pk->nlevels; i++)
+        pk->lv[i].list_in_dram = true;
+    pink__set_level_caps(pk);
+    pk->base.ops = &kv_pink_ops;
+    *out = &pk->base;
+    return 0;
+err:
+    pink_destroy(&pk->base);
+    return rc;
+}
+
+const struct kv_engine_ops kv_pink_ops = {
+    .name = "pink",
+    .description = "PinK (ATC'20): LSM-tree with level lists and meta segments pinned top-down",
+    .create = pink_create,
+    .destroy = pink_destroy,
+    .put = pink_put,
+    .get = pink_get,
+    .del = pink_del,
+    .exist = pink_exist,
+    .iter_create = pink_iter_create,
+    .iter_destroy = pink_iter_destroy,
+    .iter_seek = pink_iter_seek,
+    .iter_next = pink_iter_next,
+    .background = pink_background,
+    .stats = pink_stats,
+    .write_json = pink_write_json,
+    .max_value = pink_max_value,
+};

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PinK's garbage collection. Data GC moves the valid records of a victim block and points their
+ * meta entries at the new place (a flash-resident meta segment is rewritten: read + program).
+ * Meta GC moves the live meta-segment and level-list pages of a victim block. Victims are
+ * greedy (fewest valid pieces) across the three streams.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../base/check.h"
+#include "pink_internal.h"
+
+void
+pink__meta_drop(struct pink *pk, struct pink_seg *s)
+{
+    if (s->flash_ppa == PINK_NO_PPA)
+        return;
+    ftl_invalidate(pk->base.env.alloc, s->flash_ppa, 0, ftl_pieces_per_page(pk->base.env.alloc));
+    s->flash_ppa = PINK_NO_PPA;
+}
+
+void
+pink__meta_program(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg,
+                   enum nand_origin origin)
+{
+    struct pink_seg *s = &pk->lv[level].segs[seg];
+    uint64_t ppa;
+    int rc = ftl_alloc_run(pk->base.env.alloc, pk->meta_stream, 1, &ppa);
+    NVKV_CHECK_MSG(rc == 0, "pink: no flash left for a meta segment");
+    /* the entries themselves stay in host memory; the page stands for them on flash */
+    rc = nand_program(pk->base.env.nand, bg, ppa, NULL, NULL, origin, SIM_PRIO_BG);
+    NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
+    ftl_set_valid(pk->base.env.alloc, ppa, 0, ftl_pieces_per_page(pk->base.env.alloc));
+    pk->meta_owner[ppa] = PINK_OWNER(0, level, seg);
+    s->flash_ppa = ppa;
+    pk->meta_pages_written++;
+}
+
+/* The level entry whose record starts at (ppa, piece). */
+static struct pink_entry *
+owner_of_record(struct pink *pk, const uint8_t *key, uint32_t klen, uint64_t ppa, uint32_t piece,
+                uint32_t *level, uint64_t *index)
+{
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        struct pink_level *l = &pk->lv[i];
+        uint64_t idx = (uint64_t)pink__level_lower_bound(l, key, klen);
+        if (idx < l->n && kv_key_cmp(l->e[idx].key, l->e[idx].klen, key, klen) == 0 &&
+            l->e[idx].loc.pieces > 0 && l->e[idx].loc.ppa == ppa && l->e[idx].loc.piece == piece) {
+            *level = i;
+            *index = idx;
+            return &l->e[idx];
+        }
+    }
+    return NULL;
+}
+
+static void
+rewrite_segment(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg)
+{
+    struct pink_seg *s = &pk->lv[level].segs[seg];
+    if (s->in_dram)
+        return; /* updated in place in DRAM */
+    int rc =
+        nand_read(pk->base.env.nand, bg, s->flash_ppa, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
+    NVKV_CHECK(rc == 0);
+    pink__meta_drop(pk, s);
+    pink__meta_program(pk, bg, level, seg, NAND_ORIGIN_GC);
+}
+
+static void
+gc_data_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
+{
+    struct ftl_alloc *a = pk->base.env.alloc;
+    uint32_t ppp = ftl_pieces_per_page(a);
+    uint64_t first = ftl_block_first_ppa(a, block);
+    /* segments rewritten by this GC, so a segment is rewritten once however many moves */
+    uint64_t *touched = NULL;
+    uint32_t n_touched = 0, cap_touched = 0;
+    for (uint32_t p = 0; p < pk->np->pages_per_block; p++) {
+        uint64_t ppa = first + p;
+        if (ftl_page_valid_pieces(a, ppa) == 0)
+            continue;
+        int rc =
+            nand_read(pk->base.env.nand, bg, ppa, pk->scratch, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
+        NVKV_CHECK(rc == 0);
+        pk->st.gc_pages_copied++;
+        for (uint32_t piece = 0; piece < ppp; piece++) {
+            if (!ftl_piece_valid(a, ppa, piece))
+                continue;
+            struct kv_record rec;
+            struct kv_loc old;
+            rc = kv_record_decode(pk->scratch, pk->np->page_bytes, piece, &rec);
+            if (rc != 0) {
+                /* a run longer than this page: decode the header, read the whole run */
+                uint32_t vlen = (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 4] |
+                                (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 5] << 8 |
+                                (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 6] << 16 |
+                                (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 7] << 24;
+                old = (struct kv_loc){
+                    ppa, piece, kv_record_pieces(pk->scratch[piece * FTL_PIECE_BYTES + 1], vlen)};
+                rc = kv_datalog_read(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, &old, &rec);
+                NVKV_CHECK(rc >= 0);
+            }
+            uint32_t pieces = kv_record_pieces(rec.klen, rec.vlen);
+            old = (struct kv_loc){ppa, piece, pieces};
+            uint32_t level;
+            uint64_t idx;
+            struct pink_entry *e = owner_of_record(pk, rec.key, rec.klen, ppa, piece, &level, &idx);
+            NVKV_CHECK_MSG(e != NULL, "pink GC: valid record at ppa %llu piece %u has no owner",
+                           (unsigned long long)ppa, piece);
+            struct kv_loc moved;
+            rc = kv_datalog_append(pk->gc_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key, rec.klen,
+                                   rec.value, rec.vlen, 0, &moved);
+            NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left to relocate (%d)", rc);
+            ftl_invalidate(a, old.ppa, old.piece, old.pieces);
+            e->loc = moved;
+            uint64_t tag = (uint64_t)level << 32 | pink__seg_of(&pk->lv[level], idx);
+            bool seen = false;
+            for (uint32_t t = 0; t < n_touched && !seen; t++)
+                seen = touched[t] == tag;
+            if (!seen) {
+                if (n_touched == cap_touched) {
+                    cap_touched = cap_touched ? cap_touched * 2 : 32;
+                    touched = realloc(touched, cap_touched * sizeof(*touched));
+                    NVKV_CHECK(touched != NULL);
+                }
+                touched[n_touched++] = tag;
+            }
+            piece += pieces - 1;
+        }
+    }
+    /* moved records must be on flash before their old block is erased */
+    kv_datalog_flush(pk->gc_log, bg, SIM_PRIO_BG);
+    for (uint32_t t = 0; t < n_touched; t++)
+        rewrite_segment(pk, bg, (uint32_t)(touched[t] >> 32), (uint32_t)touched[t]);
+    free(touched);
+    pk->data_gcs++;
+}
+
+static void
+gc_meta_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
+{
+    struct ftl_alloc *a = pk->base.env.alloc;
+    uint32_t ppp = ftl_pieces_per_page(a);
+    uint64_t first = ftl_block_first_ppa(a, block);
+    for (uint32_t p = 0; p < pk->np->pages_per_block; p++) {
+        uint64_t ppa = first + p;
+        if (ftl_page_valid_pieces(a, ppa) == 0)
+            continue;
+        uint32_t owner = pk->meta_owner[ppa];
+        int rc = nand_read(pk->base.env.nand, bg, ppa, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
+        NVKV_CHECK(rc == 0);
+        pk->st.gc_pages_copied++;
+        uint32_t level = PINK_OWNER_LEVEL(owner), index = PINK_OWNER_INDEX(owner);
+        if (owner & PINK_OWNER_LIST) {
+            struct pink_level *l = &pk->lv[level];
+            NVKV_CHECK(index < l->list_pages && l->list_ppas[index] == ppa);
+            uint64_t moved;
+            rc = ftl_alloc_run(a, pk->meta_stream, 1, &moved);
+            NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left for a level list page");
+            rc =
+                nand_program(pk->base.env.nand, bg, moved, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
+            NVKV_CHECK(rc == 0);
+            ftl_invalidate(a, ppa, 0, ppp);
+            ftl_set_valid(a, moved, 0, ppp);
+            pk->meta_owner[moved] = owner;
+            l->list_ppas[index] = moved;
+        } else {
+            struct pink_seg *s = &pk->lv[level].segs[index];
+            NVKV_CHECK_MSG(s->flash_ppa == ppa, "pink GC: meta page %llu has no owner",
+                           (unsigned long long)ppa);
+            pink__meta_drop(pk, s);
+            pink__meta_program(pk, bg, level, index, NAND_ORIGIN_GC);
+        }
+    }
+    pk->meta_gcs++;
+}
+
+int
+pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
+{
+    struct ftl_alloc *a = pk->base.env.alloc;
+    /* a victim must free an eighth of its pages, as KVEMU's GC asks (ipc >= pages / 8) */
+    uint64_t min_free = pk->np->pages_per_block / 8 ? pk->np->pages_per_block / 8 : 1;
+    uint64_t want = pk->gc_threshold + (urgent ? 1 : 0);
+    int streams[3] = {pk->data_stream, pk->gc_stream, pk->meta_stream};
+    /* bounded: each round frees a block unless no victim has anything to reclaim */
+    for (uint64_t round = 0; ftl_free_blocks(a) < want && round < 4 * want + 16; round++) {
+        uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
+        int best_stream = -1;
+        for (int s = 0; s < 3; s++) {
+            uint64_t v = ftl_pick_victim(a, streams[s], min_free);
+            if (v != FTL_NO_BLOCK && ftl_block_valid_pages(a, v) < best_valid) {
+                best = v;
+                best_valid = ftl_block_valid_pages(a, v);
+                best_stream = streams[s];
+            }
+        }
+        if (best == FTL_NO_BLOCK)
+            break;
+        if (best_stream == pk->meta_stream)
+            gc_meta_block(pk, bg, best);
+        else
+            gc_data_block(pk, bg, best);
+        if (bg != NULL)
+            sim_plan_barrier(bg);
+        int rc = ftl_erase_block(a, bg, best, NAND_ORIGIN_GC, SIM_PRIO_BG);
+        NVKV_CHECK(rc == 0);
+        pk->st.gcs++;
+    }
+    return 0;
+}

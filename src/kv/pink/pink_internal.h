@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PinK (Im et al., USENIX ATC'20) as the AnyKey paper describes it (sections 3.2.2 and 4.2.5):
+ * a write buffer flushed into a leveled LSM-tree whose levels are sorted runs of meta segments
+ * (pages of sorted {key, PPA} entries); level lists (first key + location of each meta segment)
+ * and meta segments are pinned in device DRAM from the top level down while the budget lasts;
+ * the rest live in flash, and a GET pays one flash read for every flash-resident level list
+ * and meta segment it consults before the data read. KV records sit in data segments, 512-byte
+ * pieces packed into pages (kv/datalog.h). Compaction moves only meta segments; overwritten and
+ * deleted records are invalidated and reclaimed by data GC, dead meta pages by meta GC.
+ */
+#ifndef NVKV_KV_PINK_INTERNAL_H
+#define NVKV_KV_PINK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../datalog.h"
+#include "../engine.h"
+
+#define PINK_MAX_LEVELS 8
+#define PINK_NO_PPA     UINT64_MAX
+/* A meta segment page begins with PinK's 1 KiB offset bitmap (KEYBITMAP), then {ppa, key}. */
+#define PINK_SEG_HEADER  1024u
+#define PINK_PPA_BYTES   4u
+#define PINK_F_TOMBSTONE 0x01u
+
+/* One key of a level: its newest version at that level. Keys are owned by the entry. */
+struct pink_entry {
+    uint8_t *key;
+    uint8_t klen;
+    uint8_t flags;
+    uint32_t vlen;     /* host-side bookkeeping for statistics; not part of the meta entry */
+    struct kv_loc loc; /* data record; pieces == 0 for a tombstone */
+};
+
+/* A meta segment: entries [start, start + count) of its level. */
+struct pink_seg {
+    uint32_t start;
+    uint32_t count;
+    uint64_t flash_ppa; /* its page in the meta stream, PINK_NO_PPA when it has no flash copy */
+    bool in_dram;       /* pinned in device DRAM */
+};
+
+struct pink_level {
+    struct pink_entry *e;
+    uint64_t n, cap;
+    struct pink_seg *segs;
+    uint32_t nsegs, segs_cap;
+    uint64_t list_bytes; /* level list: first key + location per segment */
+    bool list_in_dram;
+    bool list_dirty;     /* rewritten since its flash copy was made */
+    uint64_t *list_ppas; /* flash copy of a spilled level list */
+    uint32_t list_pages;
+    uint64_t cap_segs; /* compaction threshold in segments (last level: unbounded) */
+};
+
+/* The write buffer: an open-addressing hash table of key -> newest value or tombstone. */
+struct pink_mem_entry {
+    uint8_t *key; /* key bytes followed by value bytes; NULL = empty slot */
+    uint8_t klen;
+    uint8_t flags;
+    uint32_t vlen;
+    uint64_t hash;
+};
+
+struct pink {
+    struct kv_engine base;
+    const struct nand_params *np;
+    struct kv_stats st;
+    uint32_t nlevels;
+    struct pink_level lv[PINK_MAX_LEVELS];
+    /* write buffer */
+    struct pink_mem_entry *mem;
+    uint64_t mem_slots, mem_used, mem_bytes;
+    /* flash streams and writers */
+    int data_stream, gc_stream, meta_stream;
+    struct kv_datalog *data_log; /* flush output */
+    struct kv_datalog *gc_log;   /* data GC relocations */
+    uint32_t *meta_owner;        /* ppa -> level << 28 | segment, for meta GC */
+    uint64_t gc_threshold;
+    /* background work */
+    struct sim_plan *bg_pending; /* the newest background plan not yet finished */
+    uint64_t live_pieces;        /* pieces of records a GET can still reach */
+    uint64_t meta_pages_written, compaction_meta_reads;
+    uint64_t data_gcs, meta_gcs;
+    uint64_t level_list_dram_bytes, seg_dram_bytes;
+    uint64_t size_ratio_x100;
+    uint8_t *scratch; /* one page */
+};
+
+extern const struct kv_engine_ops kv_pink_ops;
+
+/* meta_owner encoding: which structure a meta-stream page holds */
+#define PINK_OWNER_LIST     0x80000000u
+#define PINK_OWNER_LEVEL(o) (((o) >> 28) & 0x7u)
+#define PINK_OWNER_INDEX(o) ((o)&0x0fffffffu)
+#define PINK_OWNER(list, level, index) \
+    ((list ? PINK_OWNER_LIST : 0u) | ((uint32_t)(level) << 28) | (uint32_t)(index))
+
+/* pink_lsm.c */
+uint64_t pink__seg_capacity_bytes(const struct pink *pk);
+bool pink__find(const struct pink *pk, const void *key, uint32_t klen, uint32_t *level,
+                uint64_t *index);
+int64_t pink__level_lower_bound(const struct pink_level *l, const void *key, uint32_t klen);
+uint32_t pink__seg_of(const struct pink_level *l, uint64_t index);
+int pink__flush(struct pink *pk, struct sim_plan *bg);
+void pink__recompute_residency(struct pink *pk, struct sim_plan *bg);
+void pink__free_level(struct pink_level *l);
+void pink__set_level_caps(struct pink *pk);
+
+/* pink_gc.c */
+int pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent);
+void pink__meta_program(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg,
+                        enum nand_origin origin);
+void pink__meta_drop(struct pink *pk, struct pink_seg *s);
+
+#endif

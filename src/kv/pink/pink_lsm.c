@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PinK's LSM-tree: sorted levels cut into meta segments, flush of the write buffer into the
+ * first level, leveled compaction of whole levels, the size ratio PinK derives from the level
+ * count, and the DRAM residency of level lists and meta segments (top level down).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <math.h>
+
+#include "../../base/check.h"
+#include "pink_internal.h"
+
+uint64_t
+pink__seg_capacity_bytes(const struct pink *pk)
+{
+    return pk->np->page_bytes > PINK_SEG_HEADER ? pk->np->page_bytes - PINK_SEG_HEADER
+                                                : pk->np->page_bytes;
+}
+
+int64_t
+pink__level_lower_bound(const struct pink_level *l, const void *key, uint32_t klen)
+{
+    uint64_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (kv_key_cmp(l->e[mid].key, l->e[mid].klen, key, klen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (int64_t)lo;
+}
+
+uint32_t
+pink__seg_of(const struct pink_level *l, uint64_t index)
+{
+    uint32_t lo = 0, hi = l->nsegs;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (l->segs[mid].start <= index)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool
+pink__find(const struct pink *pk, const void *key, uint32_t klen, uint32_t *level, uint64_t *index)
+{
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        const struct pink_level *l = &pk->lv[i];
+        uint64_t idx = (uint64_t)pink__level_lower_bound(l, key, klen);
+        if (idx < l->n && kv_key_cmp(l->e[idx].key, l->e[idx].klen, key, klen) == 0) {
+            *level = i;
+            *index = idx;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * PinK's size ratio (lsm_settings: get_sizefactor): f = ceil(N^(1/L)), lowered by 0.05 until
+ * f + f^2 + ... + f^L <= N, where N is the number of meta segments a full device would hold.
+ * N follows the average record and key seen so far, as KVEMU's PinK re-derives its multiplier
+ * while the tree grows; before any data, a 32-byte key and 1 KiB record (PinK's defaults).
+ */
+void
+pink__set_level_caps(struct pink *pk)
+{
+    double avg_klen = 32, avg_record = 1024;
+    uint64_t entries = 0, key_bytes = 0;
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        entries += pk->lv[i].n;
+        for (uint64_t k = 0; k < pk->lv[i].n; k += 1 + pk->lv[i].n / 256)
+            key_bytes += pk->lv[i].e[k].klen;
+    }
+    if (pk->st.live_keys > 0) {
+        avg_record = (double)pk->live_pieces * FTL_PIECE_BYTES / (double)pk->st.live_keys;
+        if (avg_record < FTL_PIECE_BYTES)
+            avg_record = FTL_PIECE_BYTES;
+    }
+    if (entries > 0) {
+        uint64_t sampled = 0;
+        for (uint32_t i = 0; i < pk->nlevels; i++)
+            sampled += (pk->lv[i].n + pk->lv[i].n / 256) / (1 + pk->lv[i].n / 256);
+        avg_klen = sampled ? (double)key_bytes / (double)sampled : avg_klen;
+    }
+    double per_seg = (double)pink__seg_capacity_bytes(pk) / (avg_klen + PINK_PPA_BYTES);
+    double n = (double)pk->base.env.exposed_bytes / avg_record / per_seg;
+    if (n < 2)
+        n = 2;
+    double L = pk->nlevels;
+    double f = ceil(pow(n, 1.0 / L));
+    for (;;) {
+        double sum = 0, p = 1;
+        for (uint32_t i = 0; i < pk->nlevels; i++)
+            sum += (p *= f);
+        if (sum <= n || f <= 1.05)
+            break;
+        f -= 0.05;
+    }
+    if (f < 1.05)
+        f = 1.05;
+    pk->size_ratio_x100 = (uint64_t)llround(f * 100);
+    double cap = 1;
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        cap *= f;
+        pk->lv[i].cap_segs = i + 1 == pk->nlevels ? UINT64_MAX : (uint64_t)ceil(cap);
+    }
+}
+
+static void
+free_entries(struct pink_entry *e, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        free(e[i].key);
+    free(e);
+}
+
+/* Drop the flash copy of a level's list. */
+static void
+drop_list_pages(struct pink *pk, struct pink_level *l)
+{
+    uint32_t ppp = ftl_pieces_per_page(pk->base.env.alloc);
+    for (uint32_t k = 0; k < l->list_pages; k++)
+        ftl_invalidate(pk->base.env.alloc, l->list_ppas[k], 0, ppp);
+    free(l->list_ppas);
+    l->list_ppas = NULL;
+    l->list_pages = 0;
+}
+
+void
+pink__free_level(struct pink_level *l)
+{
+    free_entries(l->e, l->n);
+    free(l->segs);
+    free(l->list_ppas);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Cut a level's entries into meta segments of at most one page of {key, ppa}. */
+static void
+build_segments(struct pink *pk, struct pink_level *l)
+{
+    uint64_t cap = pink__seg_capacity_bytes(pk);
+    l->nsegs = 0;
+    l->list_bytes = 0;
+    uint64_t used = cap + 1;
+    for (uint64_t i = 0; i < l->n; i++) {
+        uint64_t need = l->e[i].klen + PINK_PPA_BYTES;
+        if (used + need > cap) {
+            if (l->nsegs == l->segs_cap) {
+                l->segs_cap = l->segs_cap ? l->segs_cap * 2 : 16;
+                l->segs = realloc(l->segs, l->segs_cap * sizeof(*l->segs));
+                NVKV_CHECK(l->segs != NULL);
+            }
+            /* a fresh segment sits in controller memory until residency is decided */
+            l->segs[l->nsegs++] = (struct pink_seg){(uint32_t)i, 0, PINK_NO_PPA, true};
+            l->list_bytes += l->e[i].klen + PINK_PPA_BYTES;
+            used = 0;
+        }
+        l->segs[l->nsegs - 1].count++;
+        used += need;
+    }
+    l->list_dirty = true;
+}
+
+/* Read every flash-resident segment of a level (compaction input). */
+static void
+read_level_segments(struct pink *pk, struct sim_plan *bg, const struct pink_level *l)
+{
+    for (uint32_t s = 0; s < l->nsegs; s++) {
+        if (l->segs[s].in_dram)
+            continue;
+        int rc = nand_read(pk->base.env.nand, bg, l->segs[s].flash_ppa, NULL, NULL,
+                           NAND_ORIGIN_COMPACTION, SIM_PRIO_BG);
+        NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
+        pk->compaction_meta_reads++;
+    }
+}
+
+/* Forget a level's segments: their flash copies become invalid. */
+static void
+retire_segments(struct pink *pk, struct pink_level *l)
+{
+    for (uint32_t s = 0; s < l->nsegs; s++)
+        pink__meta_drop(pk, &l->segs[s]);
+    l->nsegs = 0;
+    drop_list_pages(pk, l);
+}
+
+static void
+invalidate_record(struct pink *pk, const struct pink_entry *e)
+{
+    if (e->loc.pieces > 0)
+        ftl_invalidate(pk->base.env.alloc, e->loc.ppa, e->loc.piece, e->loc.pieces);
+}
+
+/*
+ * Merge `src` (newer, sorted, owned; consumed) into level `d`. Equal keys keep the newer entry;
+ * the older one's record becomes invalid. Into the last level, tombstones vanish: nothing older
+ * remains below them.
+ */
+static void
+merge_into(struct pink *pk, struct sim_plan *bg, struct pink_entry *src, uint64_t n_src, uint32_t d)
+{
+    struct pink_level *dst = &pk->lv[d];
+    bool last = d + 1 == pk->nlevels;
+    read_level_segments(pk, bg, dst);
+    if (bg != NULL)
+        sim_plan_barrier(bg);
+    dev_cpu_charge(pk->base.env.cpu, bg, SIM_PRIO_BG,
+                   (n_src + dst->n) * pk->base.env.cpu->p.merge_entry_ns);
+    if (bg != NULL)
+        sim_plan_barrier(bg);
+    struct pink_entry *out = malloc((n_src + dst->n + 1) * sizeof(*out));
+    NVKV_CHECK_MSG(out != NULL, "out of memory merging %llu entries",
+                   (unsigned long long)(n_src + dst->n));
+    uint64_t i = 0, j = 0, n = 0;
+    while (i < n_src || j < dst->n) {
+        struct pink_entry take;
+        if (j == dst->n) {
+            take = src[i++];
+        } else if (i == n_src) {
+            take = dst->e[j++];
+        } else {
+            int c = kv_key_cmp(src[i].key, src[i].klen, dst->e[j].key, dst->e[j].klen);
+            if (c < 0) {
+                take = src[i++];
+            } else if (c > 0) {
+                take = dst->e[j++];
+            } else {
+                invalidate_record(pk, &dst->e[j]);
+                free(dst->e[j++].key);
+                take = src[i++];
+            }
+        }
+        if (last && (take.flags & PINK_F_TOMBSTONE)) {
+            free(take.key);
+            continue;
+        }
+        out[n++] = take;
+    }
+    free(src);
+    free(dst->e);
+    retire_segments(pk, dst);
+    dst->e = out;
+    dst->n = n;
+    dst->cap = n;
+    build_segments(pk, dst);
+}
+
+/* Move all of level s into level s + 1. */
+static void
+compact_level(struct pink *pk, struct sim_plan *bg, uint32_t s)
+{
+    struct pink_level *src = &pk->lv[s];
+    read_level_segments(pk, bg, src);
+    struct pink_entry *e = src->e;
+    uint64_t n = src->n;
+    retire_segments(pk, src);
+    src->e = NULL;
+    src->n = src->cap = 0;
+    src->list_bytes = 0;
+    merge_into(pk, bg, e, n, s + 1);
+    pk->st.compactions++;
+}
+
+static int
+cmp_mem(const void *a, const void *b)
+{
+    const struct pink_mem_entry *x = *(const struct pink_mem_entry *const *)a;
+    const struct pink_mem_entry *y = *(const struct pink_mem_entry *const *)b;
+    return kv_key_cmp(x->key, x->klen, y->key, y->klen);
+}
+
+/* Write the buffered pairs as data records; returns the sorted entries (owned). */
+static struct pink_entry *
+write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
+{
+    uint64_t n = 0;
+    struct pink_mem_entry **sorted = malloc((pk->mem_used + 1) * sizeof(*sorted));
+    struct pink_entry *out = malloc((pk->mem_used + 1) * sizeof(*out));
+    NVKV_CHECK(sorted != NULL && out != NULL);
+    for (uint64_t i = 0; i < pk->mem_slots; i++)
+        if (pk->mem[i].key != NULL)
+            sorted[n++] = &pk->mem[i];
+    qsort(sorted, n, sizeof(*sorted), cmp_mem);
+    for (uint64_t i = 0; i < n; i++) {
+        struct pink_mem_entry *m = sorted[i];
+        struct pink_entry *e = &out[i];
+        e->key = malloc(m->klen);
+        NVKV_CHECK(e->key != NULL);
+        memcpy(e->key, m->key, m->klen);
+        e->klen = m->klen;
+        e->flags = m->flags;
+        e->vlen = m->vlen;
+        e->loc = (struct kv_loc){0, 0, 0};
+        if (!(m->flags & PINK_F_TOMBSTONE)) {
+            int rc = kv_datalog_append(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_FLUSH, m->key,
+                                       m->klen, m->key + m->klen, m->vlen, 0, &e->loc);
+            if (rc == -ENOSPC) {
+                pink__gc(pk, bg, true);
+                rc = kv_datalog_append(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_FLUSH, m->key,
+                                       m->klen, m->key + m->klen, m->vlen, 0, &e->loc);
+            }
+            NVKV_CHECK_MSG(rc == 0, "pink: no flash left to flush the write buffer (%d)", rc);
+        }
+        free(m->key);
+        m->key = NULL;
+    }
+    free(sorted);
+    pk->mem_used = 0;
+    pk->mem_bytes = 0;
+    *count = n;
+    return out;
+}
+
+int
+pink__flush(struct pink *pk, struct sim_plan *bg)
+{
+    uint64_t n;
+    struct pink_entry *entries = write_buffer_records(pk, bg, &n);
+    if (bg != NULL)
+        sim_plan_barrier(bg);
+    merge_into(pk, bg, entries, n, 0);
+    pk->st.flushes++;
+    pink__set_level_caps(pk);
+    for (uint32_t i = 0; i + 1 < pk->nlevels; i++)
+        if (pk->lv[i].nsegs > pk->lv[i].cap_segs)
+            compact_level(pk, bg, i);
+    if (bg != NULL)
+        sim_plan_barrier(bg);
+    pink__recompute_residency(pk, bg);
+    return 0;
+}
+
+/* Write a spilled level list to flash (its pages hold first key + location per segment). */
+static void
+write_list_pages(struct pink *pk, struct sim_plan *bg, uint32_t level)
+{
+    struct pink_level *l = &pk->lv[level];
+    drop_list_pages(pk, l);
+    uint64_t pages = (l->list_bytes + pk->np->page_bytes - 1) / pk->np->page_bytes;
+    l->list_ppas = malloc((pages ? pages : 1) * sizeof(uint64_t));
+    NVKV_CHECK(l->list_ppas != NULL);
+    uint32_t ppp = ftl_pieces_per_page(pk->base.env.alloc);
+    for (uint64_t k = 0; k < pages; k++) {
+        uint64_t ppa;
+        int rc = ftl_alloc_run(pk->base.env.alloc, pk->meta_stream, 1, &ppa);
+        NVKV_CHECK_MSG(rc == 0, "pink: no flash left for a level list");
+        rc = nand_program(pk->base.env.nand, bg, ppa, NULL, NULL, NAND_ORIGIN_COMPACTION,
+                          SIM_PRIO_BG);
+        NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
+        ftl_set_valid(pk->base.env.alloc, ppa, 0, ppp);
+        pk->meta_owner[ppa] = PINK_OWNER(1, level, k);
+        l->list_ppas[k] = ppa;
+        pk->meta_pages_written++;
+    }
+    l->list_pages = (uint32_t)pages;
+    l->list_dirty = false;
+}
+
+/*
+ * PinK's DRAM order: level lists first (top level down), then meta segments pinned top level
+ * down while the budget lasts. What no longer fits goes to flash (a program when it has no flash
+ * copy yet); what fits again is loaded (a read).
+ */
+void
+pink__recompute_residency(struct pink *pk, struct sim_plan *bg)
+{
+    struct dev_dram *dram = pk->base.env.dram;
+    dev_dram_release(dram, DEV_DRAM_LEVEL_LISTS, dram->used[DEV_DRAM_LEVEL_LISTS]);
+    dev_dram_release(dram, DEV_DRAM_META_SEGMENTS, dram->used[DEV_DRAM_META_SEGMENTS]);
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        struct pink_level *l = &pk->lv[i];
+        if (dev_dram_try_charge(dram, DEV_DRAM_LEVEL_LISTS, l->list_bytes)) {
+            l->list_in_dram = true;
+            drop_list_pages(pk, l);
+        } else {
+            l->list_in_dram = false;
+            if (l->list_dirty || l->list_pages == 0)
+                write_list_pages(pk, bg, i);
+        }
+    }
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        struct pink_level *l = &pk->lv[i];
+        for (uint32_t s = 0; s < l->nsegs; s++) {
+            struct pink_seg *seg = &l->segs[s];
+            if (dev_dram_try_charge(dram, DEV_DRAM_META_SEGMENTS, pk->np->page_bytes)) {
+                if (!seg->in_dram && seg->flash_ppa != PINK_NO_PPA) {
+                    int rc = nand_read(pk->base.env.nand, bg, seg->flash_ppa, NULL, NULL,
+                                       NAND_ORIGIN_META, SIM_PRIO_BG);
+                    NVKV_CHECK(rc == 0);
+                }
+                seg->in_dram = true;
+            } else {
+                seg->in_dram = false;
+                if (seg->flash_ppa == PINK_NO_PPA)
+                    pink__meta_program(pk, bg, i, s, NAND_ORIGIN_COMPACTION);
+            }
+        }
+    }
+    pk->level_list_dram_bytes = dram->used[DEV_DRAM_LEVEL_LISTS];
+    pk->seg_dram_bytes = dram->used[DEV_DRAM_META_SEGMENTS];
+}
