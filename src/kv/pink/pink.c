@@ -328,6 +328,29 @@ read_value(struct pink *pk, struct sim_plan *plan, const struct pink_entry *en, 
     return (uint32_t)pages;
 }
 
+/* The GET path without statistics (shared by GET and the iterator). */
+static enum kv_status
+lookup_value(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen, void *buf,
+             uint32_t buf_len, uint32_t *vlen, uint32_t *reads)
+{
+    dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_READ,
+                   dev_cpu_hash_ns(pk->base.env.cpu, klen));
+    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    if (m != NULL) {
+        if (m->flags & PINK_F_TOMBSTONE)
+            return KV_NOT_FOUND;
+        *vlen = m->vlen;
+        if (buf_len > 0)
+            memcpy(buf, m->key + m->klen, m->vlen < buf_len ? m->vlen : buf_len);
+        return KV_OK;
+    }
+    const struct pink_entry *en = lsm_lookup(pk, plan, key, klen, SIM_PRIO_FG_READ, reads);
+    if (en == NULL || (en->flags & PINK_F_TOMBSTONE))
+        return KV_NOT_FOUND;
+    *reads += read_value(pk, plan, en, SIM_PRIO_FG_READ, buf, buf_len, vlen);
+    return KV_OK;
+}
+
 static enum kv_status
 pink_get(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen, void *buf,
          uint32_t buf_len, uint32_t *vlen)
@@ -335,26 +358,9 @@ pink_get(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t k
     struct pink *pk = as_pink(e);
     if (kv_check_key(klen) != KV_OK)
         return KV_INVALID_KEY;
-    pk->st.gets++;
     uint32_t reads = 0;
-    enum kv_status s = KV_NOT_FOUND;
-    dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_READ,
-                   dev_cpu_hash_ns(pk->base.env.cpu, klen));
-    const struct pink_mem_entry *m = mem_find(pk, key, klen);
-    if (m != NULL) {
-        if (!(m->flags & PINK_F_TOMBSTONE)) {
-            *vlen = m->vlen;
-            if (buf_len > 0)
-                memcpy(buf, m->key + m->klen, m->vlen < buf_len ? m->vlen : buf_len);
-            s = KV_OK;
-        }
-    } else {
-        const struct pink_entry *en = lsm_lookup(pk, plan, key, klen, SIM_PRIO_FG_READ, &reads);
-        if (en != NULL && !(en->flags & PINK_F_TOMBSTONE)) {
-            reads += read_value(pk, plan, en, SIM_PRIO_FG_READ, buf, buf_len, vlen);
-            s = KV_OK;
-        }
-    }
+    enum kv_status s = lookup_value(pk, plan, key, klen, buf, buf_len, vlen, &reads);
+    pk->st.gets++;
     if (s == KV_OK)
         pk->st.get_hits++;
     nvkv_hist_add(&pk->st.flash_reads_per_get, reads);
@@ -458,10 +464,9 @@ pink_iter_next(struct kv_iter *it, struct sim_plan *plan, const void **key, uint
         it->klen = olen;
         it->returned = true;
         /* the newest version decides: a tombstone hides the key */
-        uint32_t len = 0;
+        uint32_t len = 0, reads = 0;
         uint32_t cap = it->value_cap;
-        enum kv_status s = pink_get(&pk->base, plan, it->key, olen, it->value, cap, &len);
-        pk->st.gets--; /* iteration is not a host GET */
+        enum kv_status s = lookup_value(pk, plan, it->key, olen, it->value, cap, &len, &reads);
         if (s != KV_OK)
             continue;
         if (len > cap) {
@@ -469,8 +474,8 @@ pink_iter_next(struct kv_iter *it, struct sim_plan *plan, const void **key, uint
             NVKV_CHECK(grown != NULL);
             it->value = grown;
             it->value_cap = len;
-            s = pink_get(&pk->base, NULL, it->key, olen, it->value, len, &len);
-            pk->st.gets--;
+            /* the bytes were already paid for; copy them again untimed */
+            s = lookup_value(pk, NULL, it->key, olen, it->value, len, &len, &reads);
             NVKV_CHECK(s == KV_OK);
         }
         pk->st.iter_nexts++;
