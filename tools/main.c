@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "nand_bench.h"
+#include "run.h"
 #include "sim_bench.h"
 
 static const char main_help[] =
@@ -16,6 +17,7 @@ static const char main_help[] =
     "usage: nvkv <command> [options]       nvkv <command> --help\n"
     "\n"
     "commands:\n"
+    "  run          one engine under a key-value workload: latency, IOPS, flash, DRAM\n"
     "  nand-bench   random page reads / programs / mixed at a queue depth on the NAND array\n"
     "  sim-bench    events per wall second of the bare event core\n"
     "  config       show the effective configuration and the derived figures\n"
@@ -75,6 +77,8 @@ main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return run_main(argc - 1, argv + 1);
     if (strcmp(cmd, "nand-bench") == 0)
         return nand_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "sim-bench") == 0)

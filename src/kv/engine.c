@@ -5,10 +5,12 @@
 #include <string.h>
 
 extern const struct kv_engine_ops kv_pink_ops;
+extern const struct kv_engine_ops kv_hash_ops;
 
 /* One line per engine. */
 const struct kv_engine_ops *const kv_engines[] = {
     &kv_pink_ops,
+    &kv_hash_ops,
     NULL,
 };
 

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hash engine's background work: the chain of background plans, and GC (see hash.c for
+ * the policy).
+ */
+#include <stdlib.h>
+
+#include "../../base/check.h"
+#include "hash_internal.h"
+
+/* ---- background plans ---- */
+
+struct sim_plan *
+hash__bg_plan(void *ctx)
+{
+    struct hash_engine *e = ctx;
+    if (e->bg_build == NULL && e->base.env.sim != NULL)
+        e->bg_build = sim_plan_new(e->base.env.sim);
+    return e->bg_build;
+}
+
+static void
+bg_done(struct sim *sim, struct sim_plan *plan, void *arg)
+{
+    struct hash_engine *e = arg;
+    (void)sim;
+    /* each plan runs after the one before it, so they finish in submission order */
+    NVKV_CHECK(e->bgq_len > 0 && e->bgq[e->bgq_head].plan == plan);
+    const struct bg_pending *front = &e->bgq[e->bgq_head];
+    e->pending_erases -= front->erases;
+    e->bgq_head = (e->bgq_head + 1) % e->bgq_cap;
+    e->bgq_len--;
+}
+
+static void
+bg_push(struct hash_engine *e, struct sim_plan *plan, uint64_t erases)
+{
+    if (e->bgq_len == e->bgq_cap) {
+        uint64_t cap = e->bgq_cap ? e->bgq_cap * 2 : 16;
+        struct bg_pending *q = malloc(cap * sizeof(*q));
+        NVKV_CHECK_MSG(q != NULL, "hash: out of memory for background plans");
+        for (uint64_t i = 0; i < e->bgq_len; i++)
+            q[i] = e->bgq[(e->bgq_head + i) % e->bgq_cap];
+        free(e->bgq);
+        e->bgq = q;
+        e->bgq_head = 0;
+        e->bgq_cap = cap;
+    }
+    e->bgq[(e->bgq_head + e->bgq_len) % e->bgq_cap] = (struct bg_pending){plan, erases};
+    e->bgq_len++;
+}
+
+/*
+ * End of a call that changed state: the counters derived from the index follow, and this
+ * call's background work is submitted after the previous background plan.
+ */
+void
+hash__end_op(struct hash_engine *e)
+{
+    e->st.live_keys = e->idx.count;
+    e->st.metadata_flash_bytes[DEV_DRAM_MAPPING] = hidx_flash_bytes(&e->idx);
+    if (e->bg_build == NULL)
+        return;
+    if (e->bgq_len > 0)
+        sim_plan_after(e->bg_build, e->bgq[(e->bgq_head + e->bgq_len - 1) % e->bgq_cap].plan);
+    sim_plan_submit(e->base.env.sim, e->bg_build, bg_done, e);
+    bg_push(e, e->bg_build, e->build_erases);
+    e->bg_build = NULL;
+    e->build_erases = 0;
+}
+
+/* ---- GC ---- */
+
+static uint64_t
+pick_victim(struct hash_engine *e, uint64_t min_free_pages, int *stream)
+{
+    const struct ftl_alloc *a = e->base.env.alloc;
+    const int streams[3] = {e->s_data, e->s_gc, e->s_bucket};
+    uint64_t best = FTL_NO_BLOCK, best_pages = UINT64_MAX, best_pieces = UINT64_MAX;
+    for (int s = 0; s < 3; s++) {
+        uint64_t v = ftl_pick_victim(a, streams[s], min_free_pages);
+        if (v == FTL_NO_BLOCK)
+            continue;
+        uint64_t pages = ftl_block_valid_pages(a, v), pieces = ftl_block_valid_pieces(a, v);
+        if (pages < best_pages || (pages == best_pages && pieces < best_pieces)) {
+            best = v;
+            best_pages = pages;
+            best_pieces = pieces;
+            *stream = streams[s];
+        }
+    }
+    return best;
+}
+
+/*
+ * Pages a block's live pieces would fill once the GC writer repacks them: next-fit of each
+ * page's runs of valid pieces, the way the writer packs records. A run may hold several records,
+ * so this never promises more than relocation gives.
+ */
+static uint32_t
+repacked_pages(const struct hash_engine *e, uint64_t block)
+{
+    const struct ftl_alloc *a = e->base.env.alloc;
+    uint64_t first = ftl_block_first_ppa(a, block);
+    uint32_t pages = 0, used = 0;
+    for (uint32_t p = 0; p < e->np->pages_per_block; p++) {
+        for (uint32_t i = 0; i < e->ppp;) {
+            uint32_t len = 0;
+            while (i + len < e->ppp && ftl_piece_valid(a, first + p, i + len))
+                len++;
+            if (len > 0) {
+                if (used + len > e->ppp) {
+                    pages++;
+                    used = 0;
+                }
+                used += len;
+            }
+            i += len + 1;
+        }
+    }
+    return pages + (used > 0);
+}
+
+/*
+ * The greedy victim: fewest valid pages, freeing at least `min_free_pages` pages outright; with
+ * min_free_pages 0, the block whose every page is live but whose pieces repack into fewer pages
+ * (deletes and overwrites leave holes inside pages).
+ */
+static uint64_t
+choose_victim(struct hash_engine *e, uint64_t min_free_pages, int *stream)
+{
+    uint64_t v = pick_victim(e, min_free_pages, stream);
+    if (v == FTL_NO_BLOCK || min_free_pages > 0)
+        return v;
+    return repacked_pages(e, v) < ftl_block_valid_pages(e->base.env.alloc, v) ? v : FTL_NO_BLOCK;
+}
+
+/* Read every page of the block that holds a valid piece into blockbuf. */
+static void
+read_victim(struct hash_engine *e, struct sim_plan *bg, uint64_t first)
+{
+    e->loaded_block = FTL_NO_BLOCK; /* blockbuf is reused */
+    for (uint32_t p = 0; p < e->np->pages_per_block; p++) {
+        if (ftl_page_valid_pieces(e->base.env.alloc, first + p) == 0)
+            continue;
+        int rc =
+            nand_read(e->base.env.nand, bg, first + p, e->blockbuf + (size_t)p * e->np->page_bytes,
+                      NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
+        NVKV_CHECK_MSG(rc == 0, "hash GC: %s", nand_last_violation(e->base.env.nand));
+        e->st.gc_pages_copied++;
+    }
+    hash__barrier(bg);
+}
+
+/* Move the live records of a data or GC block; false when GC ran out of room part way. */
+static bool
+gc_data_block(struct hash_engine *e, struct sim_plan *bg, uint64_t block)
+{
+    struct ftl_alloc *a = e->base.env.alloc;
+    uint32_t ppb = e->np->pages_per_block;
+    uint64_t first = ftl_block_first_ppa(a, block);
+    uint64_t total = (uint64_t)ppb * e->ppp, moved_records = 0;
+    bool ok = true;
+    /* a full block's last page may still be a writer's open page: program it first */
+    for (uint32_t p = 0; p < ppb; p++) {
+        if (kv_datalog_is_open_page(e->data, first + p))
+            kv_datalog_flush(e->data, bg, SIM_PRIO_BG);
+        if (kv_datalog_is_open_page(e->gc, first + p))
+            kv_datalog_flush(e->gc, bg, SIM_PRIO_BG);
+    }
+    hash__barrier(bg);
+    read_victim(e, bg, first);
+    hidx_batch_begin(&e->idx);
+    /* records are valid or invalid as a whole, so skipping invalid pieces one by one and valid
+     * records whole lands on every live record's first piece (runs included) */
+    for (uint64_t g = 0; g < total;) {
+        uint64_t ppa = first + g / e->ppp;
+        uint32_t piece = (uint32_t)(g % e->ppp);
+        if (!ftl_piece_valid(a, ppa, piece)) {
+            g++;
+            continue;
+        }
+        struct kv_record rec;
+        int rc =
+            kv_record_decode(e->blockbuf, (uint32_t)(ppb * e->np->page_bytes), (uint32_t)g, &rec);
+        NVKV_CHECK_MSG(rc == 0, "hash GC: no record at ppa %llu piece %u", (unsigned long long)ppa,
+                       piece);
+        uint32_t pieces = kv_record_pieces(rec.klen, rec.vlen);
+        uint64_t h1, h2;
+        hidx_hash(rec.key, rec.klen, &h1, &h2);
+        hash__charge_hash(e, bg, SIM_PRIO_BG, rec.klen);
+        uint64_t slot = hidx_find_loc(&e->idx, h1, h2, ppa, piece);
+        NVKV_CHECK_MSG(slot != HIDX_NONE, "hash GC: live record at ppa %llu piece %u has no entry",
+                       (unsigned long long)ppa, piece);
+        struct kv_loc moved;
+        rc = kv_datalog_append(e->gc, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key, rec.klen, rec.value,
+                               rec.vlen, 0, &moved);
+        if (rc != 0) {
+            ok = false; /* the rest stays valid where it is */
+            break;
+        }
+        ftl_invalidate(a, ppa, piece, pieces);
+        e->idx.slots[slot].ppa = moved.ppa;
+        e->idx.slots[slot].piece = (uint16_t)moved.piece;
+        hidx_batch_mark(&e->idx, h1);
+        moved_records++;
+        g += pieces;
+    }
+    /* moved records reach flash before their old block is erased */
+    if (moved_records > 0)
+        kv_datalog_flush(e->gc, bg, SIM_PRIO_BG);
+    e->gc_records += moved_records;
+    hash__barrier(bg);
+    hidx_batch_write(&e->idx, bg, SIM_PRIO_BG, NAND_ORIGIN_GC);
+    return ok;
+}
+
+static bool
+gc_bucket_block(struct hash_engine *e, struct sim_plan *bg, uint64_t block)
+{
+    struct ftl_alloc *a = e->base.env.alloc;
+    uint64_t first = ftl_block_first_ppa(a, block);
+    read_victim(e, bg, first);
+    for (uint32_t p = 0; p < e->np->pages_per_block; p++) {
+        if (ftl_page_valid_pieces(a, first + p) == 0)
+            continue;
+        uint64_t b = hidx_page_bucket(&e->idx, e->blockbuf + (size_t)p * e->np->page_bytes);
+        NVKV_CHECK_MSG(e->idx.bppa[b] == first + p,
+                       "hash GC: bucket page %llu is not bucket %llu's",
+                       (unsigned long long)(first + p), (unsigned long long)b);
+        if (hidx_move_bucket(&e->idx, bg, SIM_PRIO_BG, b, NAND_ORIGIN_GC) != 0)
+            return false;
+        e->gc_bucket_pages++;
+    }
+    return true;
+}
+
+/* Collect one victim; false when there is none or it could not be emptied. */
+static bool
+gc_round(struct hash_engine *e, uint64_t min_free_pages)
+{
+    struct ftl_alloc *a = e->base.env.alloc;
+    int stream = -1;
+    uint64_t victim = choose_victim(e, min_free_pages, &stream);
+    if (victim == FTL_NO_BLOCK)
+        return false;
+    struct sim_plan *bg = hash__bg_plan(e);
+    bool ok = stream == e->s_bucket ? gc_bucket_block(e, bg, victim) : gc_data_block(e, bg, victim);
+    if (!ok) {
+        e->gc_stuck++;
+        return false;
+    }
+    hash__barrier(bg);
+    int rc = ftl_erase_block(a, bg, victim, NAND_ORIGIN_GC, SIM_PRIO_BG);
+    NVKV_CHECK_MSG(rc == 0, "hash GC: erase: %s", nand_last_violation(e->base.env.nand));
+    if (bg != NULL) {
+        e->build_erases++;
+        e->pending_erases++;
+    }
+    /* the erased block may be handed out again: later programs come after the erase */
+    hash__barrier(bg);
+    e->st.gcs++;
+    return true;
+}
+
+void
+hash__gc_run(struct hash_engine *e, uint64_t want, uint64_t max_rounds)
+{
+    /* a victim should free an eighth of its pages (as KVEMU's GC asks); when none does, any
+     * victim that frees a page, then one that frees pages by repacking */
+    uint64_t easy = e->np->pages_per_block / 8 ? e->np->pages_per_block / 8 : 1;
+    for (uint64_t r = 0; ftl_free_blocks(e->base.env.alloc) < want && r < max_rounds; r++)
+        if (!gc_round(e, easy) && (easy == 1 || !gc_round(e, 1)) && !gc_round(e, 0))
+            break;
+}
+
+/*
+ * A write may count only on blocks whose erase has happened in virtual time. When fewer than
+ * gc_critical of those remain, it waits for the oldest background plans that erase enough.
+ */
+static void
+wait_for_erases(struct hash_engine *e, struct sim_plan *plan, bool *waited)
+{
+    uint64_t free_blocks = ftl_free_blocks(e->base.env.alloc);
+    uint64_t ready = free_blocks > e->pending_erases ? free_blocks - e->pending_erases : 0;
+    if (plan == NULL || *waited || e->pending_erases == 0 || ready >= e->gc_critical)
+        return;
+    uint64_t need = e->gc_critical - ready, got = 0;
+    struct sim_plan *target = NULL;
+    for (uint64_t i = 0; i < e->bgq_len && got < need; i++) {
+        const struct bg_pending *b = &e->bgq[(e->bgq_head + i) % e->bgq_cap];
+        got += b->erases;
+        target = b->plan;
+    }
+    if (got < need && e->bg_build != NULL)
+        target = e->bg_build;
+    if (target == NULL)
+        return;
+    sim_plan_after(plan, target);
+    *waited = true;
+    e->gc_waits++;
+}
+
+/*
+ * Free blocks before a write: below the GC threshold a couple of victims in the background;
+ * when free blocks are critically low (or `force`), as many as it takes.
+ */
+void
+hash__make_room(struct hash_engine *e, struct sim_plan *plan, bool force, bool *waited)
+{
+    uint64_t free_blocks = ftl_free_blocks(e->base.env.alloc);
+    if (free_blocks < e->gc_threshold || force) {
+        bool critical = force || free_blocks < e->gc_critical;
+        hash__gc_run(e, e->gc_threshold + (force ? 1 : 0),
+                     critical ? 4 * e->gc_threshold + 16 : GC_ROUNDS_EASY);
+    }
+    wait_for_erases(e, plan, waited);
+}
