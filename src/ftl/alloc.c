@@ -247,6 +247,8 @@ ftl_block_first_ppa(const struct ftl_alloc *a, uint64_t block)
     return block * a->p->pages_per_block;
 }
 
+static bool collectable(const struct ftl_alloc *a, int stream, uint64_t b);
+
 uint32_t
 ftl_block_valid_pages(const struct ftl_alloc *a, uint64_t block)
 {
@@ -262,10 +264,9 @@ ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
     uint64_t best = FTL_NO_BLOCK;
     uint32_t best_pages = UINT32_MAX, best_pieces = UINT32_MAX;
     for (uint64_t b = 0; b < a->n_blocks; b++) {
-        if (a->block_stream[b] != stream || a->block_next[b] != a->p->pages_per_block)
-            continue;
-        uint32_t die = (uint32_t)(b / a->p->blocks_per_die);
-        if (a->streams[stream].open_block[die] == b)
+        /* every page handed out is not yet every page programmed: a writer may still hold the
+         * last one open in its buffer, and reading it would break the NAND rules */
+        if (!collectable(a, stream, b))
             continue;
         uint32_t pages = a->block_valid_pages[b];
         if (a->p->pages_per_block - pages < min_free_pages)
@@ -275,6 +276,36 @@ ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
             best_pages = pages;
             best_pieces = a->block_valid[b];
         }
+    }
+    return best;
+}
+
+/* Fully programmed, closed, owned by `stream`: a block GC may take. */
+static bool
+collectable(const struct ftl_alloc *a, int stream, uint64_t b)
+{
+    if (a->block_stream[b] != stream || a->block_next[b] != a->p->pages_per_block)
+        return false;
+    uint32_t die = (uint32_t)(b / a->p->blocks_per_die);
+    if (a->streams[stream].open_block[die] == b)
+        return false;
+    return nand_block_write_pointer(a->nand, ftl_block_first_ppa(a, b)) == a->p->pages_per_block;
+}
+
+uint64_t
+ftl_pick_victim_by_pieces(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
+{
+    uint64_t best = FTL_NO_BLOCK;
+    uint32_t best_pieces = UINT32_MAX;
+    for (uint64_t b = 0; b < a->n_blocks; b++) {
+        if (!collectable(a, stream, b) || a->block_valid[b] >= best_pieces)
+            continue;
+        uint64_t pieces = a->block_valid[b];
+        uint64_t need = (pieces + pieces / 8 + a->pieces_per_page - 1) / a->pieces_per_page;
+        if (need + min_free_pages > a->p->pages_per_block)
+            continue;
+        best = b;
+        best_pieces = a->block_valid[b];
     }
     return best;
 }

@@ -52,12 +52,22 @@ uint64_t ftl_block_valid_pieces(const struct ftl_alloc *a, uint64_t block);
 uint64_t ftl_stream_blocks(const struct ftl_alloc *a, int stream);
 
 /*
- * Greedy victim: the full (not open) block of `stream` with the fewest pages still holding a
- * valid piece, and only if at least `min_free_pages` of its pages hold none. Pages, not pieces:
- * relocated records are repacked whole, so a block whose every page still holds a live record
- * frees nothing when collected, however many padding pieces it has. FTL_NO_BLOCK when none.
+ * Greedy victim: the fully programmed block of `stream` with the fewest pages still holding a
+ * valid piece, and only if at least `min_free_pages` of its pages hold none (ties: fewer valid
+ * pieces). Counting pages guarantees the gain: a block whose every page holds a live record may
+ * free nothing when its records are too large to repack densely. Engines whose records are small
+ * can fall back to piece counts (ftl_block_valid_pieces) when no block qualifies.
+ * FTL_NO_BLOCK when none.
  */
 uint64_t ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages);
+
+/*
+ * Greedy victim by pieces: the fully programmed block of `stream` with the fewest valid pieces,
+ * and only if they repack (with 1/8 slack for page-end padding) into at most
+ * pages_per_block - `min_free_pages` pages. For engines whose small records leave holes inside
+ * pages, where no block has whole free pages. FTL_NO_BLOCK when none.
+ */
+uint64_t ftl_pick_victim_by_pieces(const struct ftl_alloc *a, int stream, uint64_t min_free_pages);
 
 /* Pages of a block holding at least one valid piece. */
 uint32_t ftl_block_valid_pages(const struct ftl_alloc *a, uint64_t block);

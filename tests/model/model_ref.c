@@ -12,8 +12,8 @@
 uint64_t
 model_record_bytes(uint32_t klen, uint32_t vlen)
 {
-    uint64_t raw = (uint64_t)KV_RECORD_HEADER + klen + vlen;
-    return (raw + FTL_PIECE_BYTES - 1) / FTL_PIECE_BYTES * FTL_PIECE_BYTES;
+    /* value pieces in the page body plus the directory entry (key and header) */
+    return (uint64_t)kv_record_pieces(klen, vlen) * FTL_PIECE_BYTES + kv_record_dir_bytes(klen);
 }
 
 static void *

@@ -3,7 +3,7 @@
  * The differential model test: random operations against an engine and a reference ordered map,
  * every answer compared.
  *
- *   test_model ENGINE [--ops N] [--seed S] [--set section.key=value ...]
+ *   test_model ENGINE [--ops N] [--seed S] [--min-fill F] [--set section.key=value ...]
  *
  * The device is small (2 x 2 dies of 32 blocks of 32 pages, 128 KiB DRAM, 16 KiB write buffers)
  * and is kept as full as the engine allows: the fill is the sum of the live records' flash sizes
@@ -47,8 +47,8 @@
  * loses ~10%), and the rest of the raw capacity is over-provisioning, open blocks and the GC
  * reserve: the device is then genuinely full.
  */
-#define NOSPACE_MIN_FILL 0.80
-#define SCAN_PERMILLE    1 /* scans per 1000 ops: a hash engine's seek reads everything */
+#define NOSPACE_MIN_FILL 0.80 /* the default of --min-fill */
+#define SCAN_PERMILLE    1    /* scans per 1000 ops: a hash engine's seek reads everything */
 #define SCAN_MAX_NEXT    256
 #define VALUE_MAX        8192u
 #define N_PREFIXES       16
@@ -65,6 +65,7 @@ static const char *const device_sets[] = {
 struct model {
     const char *engine;
     uint64_t ops, seed;
+    double min_fill; /* KV_NO_SPACE below this fill is a failure (--min-fill) */
     const char *sets[MAX_SETS];
     int n_sets;
     struct kvdev *dev;
@@ -106,8 +107,8 @@ fill_with(const struct model *m, uint64_t extra)
 static void
 print_replay(const struct model *m, FILE *out)
 {
-    fprintf(out, "  replay: test_model %s --ops %" PRIu64 " --seed %" PRIu64, m->engine, m->ops,
-            m->seed);
+    fprintf(out, "  replay: test_model %s --min-fill %.2f --ops %" PRIu64 " --seed %" PRIu64,
+            m->engine, m->min_fill, m->ops, m->seed);
     for (int i = 0; i < m->n_sets; i++)
         fprintf(out, " --set %s", m->sets[i]);
     fputc('\n', out);
@@ -261,7 +262,7 @@ static bool
 accept_no_space(struct model *m, uint64_t record_bytes)
 {
     double fill = fill_with(m, record_bytes);
-    if (fill >= NOSPACE_MIN_FILL) {
+    if (fill >= m->min_fill) {
         m->no_space++;
         m->last_no_space = m->op;
         if (fill < m->no_space_min)
@@ -271,7 +272,7 @@ accept_no_space(struct model *m, uint64_t record_bytes)
         return true;
     }
     return mismatch(m, m->key, m->klen, "no_space at fill %.4f (with this record), below %.2f",
-                    fill_with(m, record_bytes), NOSPACE_MIN_FILL);
+                    fill_with(m, record_bytes), m->min_fill);
 }
 
 static bool
@@ -565,7 +566,8 @@ static int
 usage(const char *msg)
 {
     fprintf(stderr,
-            "test_model: %s\nusage: test_model ENGINE [--ops N] [--seed S] [--set sec.key=val]\n",
+            "test_model: %s\nusage: test_model ENGINE [--ops N] [--seed S] [--min-fill F] [--set "
+            "sec.key=val]\n",
             msg);
     printf("0 passed, 1 failed\n");
     return 1;
@@ -607,7 +609,7 @@ print_summary(struct model *m, double wall_s)
 int
 main(int argc, char **argv)
 {
-    struct model m = {.ops = 1000000, .seed = 1};
+    struct model m = {.ops = 1000000, .seed = 1, .min_fill = NOSPACE_MIN_FILL};
     if (argc < 2 || argv[1][0] == '-')
         return usage("missing ENGINE");
     m.engine = argv[1];
@@ -619,12 +621,14 @@ main(int argc, char **argv)
             m.ops = strtoull(argv[++i], &end, 0);
         else if (strcmp(argv[i], "--seed") == 0)
             m.seed = strtoull(argv[++i], &end, 0);
+        else if (strcmp(argv[i], "--min-fill") == 0)
+            m.min_fill = strtod(argv[++i], &end);
         else if (strcmp(argv[i], "--set") == 0 && m.n_sets < MAX_SETS)
             m.sets[m.n_sets++] = argv[++i];
         else
             return usage("unknown option");
         if (end != NULL && (*end != '\0' || end == argv[i]))
-            return usage("--ops and --seed take an integer");
+            return usage("--ops and --seed take an integer, --min-fill a number");
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep the summary if an engine check aborts */
     model_ref_init(&m.ref);

@@ -305,35 +305,12 @@ cmp_key(const void *pa, const void *pb)
     return kv_key_cmp(a->key, a->klen, b->key, b->klen);
 }
 
-/* A record for the scan: from a writer's buffer, or from its pages, each read once per seek. */
+/* A record for the scan (a real hash KV-SSD reads every live record to answer a range). */
 static void
 scan_record(struct hash_engine *e, struct sim_plan *plan, const struct hidx_entry *en,
             struct kv_record *rec)
 {
-    struct kv_loc loc = loc_of(en);
-    if (kv_datalog_is_open_page(e->data, loc.ppa) || kv_datalog_is_open_page(e->gc, loc.ppa)) {
-        read_record(e, plan, SIM_PRIO_FG_READ, en, rec);
-        return;
-    }
-    uint32_t ppb = e->np->pages_per_block, pb = e->np->page_bytes;
-    uint64_t block = loc.ppa / ppb;
-    uint32_t page = (uint32_t)(loc.ppa % ppb);
-    uint32_t pages = (loc.piece + loc.pieces - 1) / e->ppp + 1;
-    if (block != e->loaded_block) {
-        memset(e->loaded, 0, ppb);
-        e->loaded_block = block;
-    }
-    for (uint32_t p = page; p < page + pages; p++) {
-        if (e->loaded[p])
-            continue;
-        int rc = nand_read(e->base.env.nand, plan, block * ppb + p, e->blockbuf + (size_t)p * pb,
-                           NULL, NAND_ORIGIN_HOST, SIM_PRIO_FG_READ);
-        NVKV_CHECK_MSG(rc == 0, "hash scan: %s", nand_last_violation(e->base.env.nand));
-        e->loaded[p] = 1;
-    }
-    int rc = kv_record_decode(e->blockbuf, ppb * pb, page * e->ppp + loc.piece, rec);
-    NVKV_CHECK_MSG(rc == 0, "hash scan: no record at ppa %llu piece %u",
-                   (unsigned long long)loc.ppa, loc.piece);
+    read_record(e, plan, SIM_PRIO_FG_READ, en, rec);
 }
 
 static enum kv_status
@@ -443,6 +420,7 @@ hash_destroy(struct kv_engine *ke)
     kv_datalog_destroy(e->gc);
     free(e->blockbuf);
     free(e->loaded);
+    free(e->dir_entries);
     free(e->bgq);
     free(e);
 }
@@ -464,8 +442,9 @@ hash_create(const struct kv_env *env, struct kv_engine **out)
     e->s_bucket = ftl_stream_create(env->alloc, "hash-bucket");
     e->blockbuf = malloc((size_t)e->np->pages_per_block * e->np->page_bytes);
     e->loaded = calloc(e->np->pages_per_block, 1);
+    e->dir_entries = malloc((e->np->page_bytes / FTL_PIECE_BYTES) * sizeof(*e->dir_entries));
     e->loaded_block = FTL_NO_BLOCK;
-    rc = e->blockbuf == NULL || e->loaded == NULL ? -ENOMEM : 0;
+    rc = e->blockbuf == NULL || e->loaded == NULL || e->dir_entries == NULL ? -ENOMEM : 0;
     /* the write buffers are charged first; the index gets the DRAM they leave */
     if (rc == 0)
         rc = kv_datalog_create(env, e->s_data, NAND_ORIGIN_HOST, &e->data);

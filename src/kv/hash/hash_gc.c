@@ -159,7 +159,7 @@ gc_data_block(struct hash_engine *e, struct sim_plan *bg, uint64_t block)
     struct ftl_alloc *a = e->base.env.alloc;
     uint32_t ppb = e->np->pages_per_block;
     uint64_t first = ftl_block_first_ppa(a, block);
-    uint64_t total = (uint64_t)ppb * e->ppp, moved_records = 0;
+    uint64_t moved_records = 0;
     bool ok = true;
     /* a full block's last page may still be a writer's open page: program it first */
     for (uint32_t p = 0; p < ppb; p++) {
@@ -169,42 +169,47 @@ gc_data_block(struct hash_engine *e, struct sim_plan *bg, uint64_t block)
             kv_datalog_flush(e->gc, bg, SIM_PRIO_BG);
     }
     hash__barrier(bg);
-    read_victim(e, bg, first);
     hidx_batch_begin(&e->idx);
-    /* records are valid or invalid as a whole, so skipping invalid pieces one by one and valid
-     * records whole lands on every live record's first piece (runs included) */
-    for (uint64_t g = 0; g < total;) {
-        uint64_t ppa = first + g / e->ppp;
-        uint32_t piece = (uint32_t)(g % e->ppp);
-        if (!ftl_piece_valid(a, ppa, piece)) {
-            g++;
+    for (uint32_t p = 0; p < ppb && ok; p++) {
+        uint64_t ppa = first + p;
+        if (ftl_page_valid_pieces(a, ppa) == 0)
             continue;
+        const uint8_t *body;
+        int n = kv_datalog_read_page(e->data, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, ppa, e->dir_entries,
+                                     &body);
+        e->st.gc_pages_copied++;
+        for (int i = 0; i < n; i++) {
+            const struct kv_dir_entry *d = &e->dir_entries[i];
+            if (!ftl_piece_valid(a, ppa, d->piece))
+                continue;
+            struct kv_loc old = {ppa, d->piece, d->pieces};
+            struct kv_record rec = {d->key, d->klen, body + (size_t)d->piece * FTL_PIECE_BYTES,
+                                    d->vlen, d->flags};
+            if (d->piece + d->pieces > e->ppp) {
+                /* a run: the only record of its pages; read all of them */
+                int rc = kv_datalog_read(e->data, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, &old, &rec);
+                NVKV_CHECK(rc >= 0);
+            }
+            uint64_t h1, h2;
+            hidx_hash(rec.key, rec.klen, &h1, &h2);
+            hash__charge_hash(e, bg, SIM_PRIO_BG, rec.klen);
+            uint64_t slot = hidx_find_loc(&e->idx, h1, h2, ppa, d->piece);
+            NVKV_CHECK_MSG(slot != HIDX_NONE,
+                           "hash GC: live record at ppa %llu piece %u has no entry",
+                           (unsigned long long)ppa, d->piece);
+            struct kv_loc moved;
+            int rc = kv_datalog_append(e->gc, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key, rec.klen,
+                                       rec.value, rec.vlen, 0, &moved);
+            if (rc != 0) {
+                ok = false; /* the rest stays valid where it is */
+                break;
+            }
+            ftl_invalidate(a, old.ppa, old.piece, old.pieces);
+            e->idx.slots[slot].ppa = moved.ppa;
+            e->idx.slots[slot].piece = (uint16_t)moved.piece;
+            hidx_batch_mark(&e->idx, h1);
+            moved_records++;
         }
-        struct kv_record rec;
-        int rc =
-            kv_record_decode(e->blockbuf, (uint32_t)(ppb * e->np->page_bytes), (uint32_t)g, &rec);
-        NVKV_CHECK_MSG(rc == 0, "hash GC: no record at ppa %llu piece %u", (unsigned long long)ppa,
-                       piece);
-        uint32_t pieces = kv_record_pieces(rec.klen, rec.vlen);
-        uint64_t h1, h2;
-        hidx_hash(rec.key, rec.klen, &h1, &h2);
-        hash__charge_hash(e, bg, SIM_PRIO_BG, rec.klen);
-        uint64_t slot = hidx_find_loc(&e->idx, h1, h2, ppa, piece);
-        NVKV_CHECK_MSG(slot != HIDX_NONE, "hash GC: live record at ppa %llu piece %u has no entry",
-                       (unsigned long long)ppa, piece);
-        struct kv_loc moved;
-        rc = kv_datalog_append(e->gc, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key, rec.klen, rec.value,
-                               rec.vlen, 0, &moved);
-        if (rc != 0) {
-            ok = false; /* the rest stays valid where it is */
-            break;
-        }
-        ftl_invalidate(a, ppa, piece, pieces);
-        e->idx.slots[slot].ppa = moved.ppa;
-        e->idx.slots[slot].piece = (uint16_t)moved.piece;
-        hidx_batch_mark(&e->idx, h1);
-        moved_records++;
-        g += pieces;
     }
     /* moved records reach flash before their old block is erased */
     if (moved_records > 0)

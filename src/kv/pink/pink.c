@@ -221,8 +221,12 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
     /* Physical headroom: padding inside pages and metadata on flash can exhaust blocks before
      * the logical capacity; below half the GC reserve, new data is refused so that buffered
      * data, compaction output and GC relocations always find a block. */
-    if (!(flags & PINK_F_TOMBSTONE) && ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2)
-        return KV_NO_SPACE;
+    if (!(flags & PINK_F_TOMBSTONE) &&
+        ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2) {
+        run_background(pk, plan, false, true);
+        if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2)
+            return KV_NO_SPACE;
+    }
     pk->live_pieces = pk->live_pieces + pieces - cur.pieces;
     if (cur.present) {
         pk->st.live_keys--;
@@ -554,7 +558,7 @@ pink_destroy(struct kv_engine *e)
     kv_datalog_destroy(pk->data_log);
     kv_datalog_destroy(pk->gc_log);
     free(pk->meta_owner);
-    free(pk->scratch);
+    free(pk->gc_entries);
     free(pk);
 }
 
@@ -573,8 +577,8 @@ pink_create(const struct kv_env *env, struct kv_engine **out)
     pk->mem_slots = 1024;
     pk->mem = calloc(pk->mem_slots, sizeof(*pk->mem));
     pk->meta_owner = calloc(nand_total_pages(pk->np), sizeof(uint32_t));
-    pk->scratch = malloc(pk->np->page_bytes);
-    if (pk->mem == NULL || pk->meta_owner == NULL || pk->scratch == NULL) {
+    pk->gc_entries = malloc((pk->np->page_bytes / FTL_PIECE_BYTES) * sizeof(*pk->gc_entries));
+    if (pk->mem == NULL || pk->meta_owner == NULL || pk->gc_entries == NULL) {
         rc = -ENOMEM;
         goto err;
     }

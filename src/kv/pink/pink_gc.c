@@ -5,6 +5,7 @@
  * Meta GC moves the live meta-segment and level-list pages of a victim block. Victims are
  * greedy (fewest valid pieces) across the three streams.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,13 +22,42 @@ pink__meta_drop(struct pink *pk, struct pink_seg *s)
 }
 
 void
+pink__make_room(struct pink *pk, struct sim_plan *bg)
+{
+    /* collect before the pool runs dry: GC needs a free block to move records into */
+    if (!pk->in_gc && ftl_free_blocks(pk->base.env.alloc) < pk->gc_threshold)
+        pink__gc(pk, bg, false);
+}
+
+int
+pink__alloc_meta_page(struct pink *pk, struct sim_plan *bg, uint64_t *ppa)
+{
+    pink__make_room(pk, bg);
+    int rc = ftl_alloc_run(pk->base.env.alloc, pk->meta_stream, 1, ppa);
+    if (rc == -ENOSPC && !pk->in_gc) {
+        /* compaction output outran GC: reclaim the pages it has just made invalid */
+        pink__gc(pk, bg, true);
+        rc = ftl_alloc_run(pk->base.env.alloc, pk->meta_stream, 1, ppa);
+    }
+    return rc;
+}
+
+void
 pink__meta_program(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg,
                    enum nand_origin origin)
 {
     struct pink_seg *s = &pk->lv[level].segs[seg];
     uint64_t ppa;
-    int rc = ftl_alloc_run(pk->base.env.alloc, pk->meta_stream, 1, &ppa);
-    NVKV_CHECK_MSG(rc == 0, "pink: no flash left for a meta segment");
+    int rc = pink__alloc_meta_page(pk, bg, &ppa);
+    NVKV_CHECK_MSG(
+        rc == 0,
+        "pink: no flash left for a meta segment (GC reserve exhausted): blocks data %llu "
+        "gc %llu meta %llu free %llu, live pieces %llu",
+        (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->data_stream),
+        (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->gc_stream),
+        (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->meta_stream),
+        (unsigned long long)ftl_free_blocks(pk->base.env.alloc),
+        (unsigned long long)pk->live_pieces);
     /* the entries themselves stay in host memory; the page stands for them on flash */
     rc = nand_program(pk->base.env.nand, bg, ppa, NULL, NULL, origin, SIM_PRIO_BG);
     NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
@@ -55,17 +85,21 @@ owner_of_record(struct pink *pk, const uint8_t *key, uint32_t klen, uint64_t ppa
     return NULL;
 }
 
+/*
+ * A record of this segment moved. A pinned segment is updated in DRAM; a flash-resident one is
+ * marked dirty and rewritten with the next flush's metadata writes (read and program then), so
+ * one GC never needs more free pages than its relocated records take.
+ */
 static void
-rewrite_segment(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg)
+touch_segment(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg)
 {
     struct pink_seg *s = &pk->lv[level].segs[seg];
-    if (s->in_dram)
-        return; /* updated in place in DRAM */
+    if (s->in_dram || s->dirty || s->flash_ppa == PINK_NO_PPA)
+        return; /* in DRAM, already stale, or about to be written with its new contents */
     int rc =
         nand_read(pk->base.env.nand, bg, s->flash_ppa, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
     NVKV_CHECK(rc == 0);
-    pink__meta_drop(pk, s);
-    pink__meta_program(pk, bg, level, seg, NAND_ORIGIN_GC);
+    s->dirty = true;
 }
 
 static void
@@ -74,67 +108,43 @@ gc_data_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
     struct ftl_alloc *a = pk->base.env.alloc;
     uint32_t ppp = ftl_pieces_per_page(a);
     uint64_t first = ftl_block_first_ppa(a, block);
-    /* segments rewritten by this GC, so a segment is rewritten once however many moves */
-    uint64_t *touched = NULL;
-    uint32_t n_touched = 0, cap_touched = 0;
     for (uint32_t p = 0; p < pk->np->pages_per_block; p++) {
         uint64_t ppa = first + p;
         if (ftl_page_valid_pieces(a, ppa) == 0)
             continue;
-        int rc =
-            nand_read(pk->base.env.nand, bg, ppa, pk->scratch, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
-        NVKV_CHECK(rc == 0);
+        const uint8_t *body;
+        int n = kv_datalog_read_page(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, ppa,
+                                     pk->gc_entries, &body);
         pk->st.gc_pages_copied++;
-        for (uint32_t piece = 0; piece < ppp; piece++) {
-            if (!ftl_piece_valid(a, ppa, piece))
+        for (int i = 0; i < n; i++) {
+            const struct kv_dir_entry *d = &pk->gc_entries[i];
+            if (!ftl_piece_valid(a, ppa, d->piece))
                 continue;
-            struct kv_record rec;
-            struct kv_loc old;
-            rc = kv_record_decode(pk->scratch, pk->np->page_bytes, piece, &rec);
-            if (rc != 0) {
-                /* a run longer than this page: decode the header, read the whole run */
-                uint32_t vlen = (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 4] |
-                                (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 5] << 8 |
-                                (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 6] << 16 |
-                                (uint32_t)pk->scratch[piece * FTL_PIECE_BYTES + 7] << 24;
-                old = (struct kv_loc){
-                    ppa, piece, kv_record_pieces(pk->scratch[piece * FTL_PIECE_BYTES + 1], vlen)};
-                rc = kv_datalog_read(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, &old, &rec);
+            struct kv_loc old = {ppa, d->piece, d->pieces};
+            struct kv_record rec = {d->key, d->klen, body + (size_t)d->piece * FTL_PIECE_BYTES,
+                                    d->vlen, d->flags};
+            if (d->piece + d->pieces > ppp) {
+                /* a run: the only record of its pages; read all of them */
+                int rc = kv_datalog_read(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, &old, &rec);
                 NVKV_CHECK(rc >= 0);
             }
-            uint32_t pieces = kv_record_pieces(rec.klen, rec.vlen);
-            old = (struct kv_loc){ppa, piece, pieces};
             uint32_t level;
             uint64_t idx;
-            struct pink_entry *e = owner_of_record(pk, rec.key, rec.klen, ppa, piece, &level, &idx);
+            struct pink_entry *e =
+                owner_of_record(pk, rec.key, rec.klen, ppa, d->piece, &level, &idx);
             NVKV_CHECK_MSG(e != NULL, "pink GC: valid record at ppa %llu piece %u has no owner",
-                           (unsigned long long)ppa, piece);
+                           (unsigned long long)ppa, d->piece);
             struct kv_loc moved;
-            rc = kv_datalog_append(pk->gc_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key, rec.klen,
-                                   rec.value, rec.vlen, 0, &moved);
+            int rc = kv_datalog_append(pk->gc_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key,
+                                       rec.klen, rec.value, rec.vlen, 0, &moved);
             NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left to relocate (%d)", rc);
             ftl_invalidate(a, old.ppa, old.piece, old.pieces);
             e->loc = moved;
-            uint64_t tag = (uint64_t)level << 32 | pink__seg_of(&pk->lv[level], idx);
-            bool seen = false;
-            for (uint32_t t = 0; t < n_touched && !seen; t++)
-                seen = touched[t] == tag;
-            if (!seen) {
-                if (n_touched == cap_touched) {
-                    cap_touched = cap_touched ? cap_touched * 2 : 32;
-                    touched = realloc(touched, cap_touched * sizeof(*touched));
-                    NVKV_CHECK(touched != NULL);
-                }
-                touched[n_touched++] = tag;
-            }
-            piece += pieces - 1;
+            touch_segment(pk, bg, level, pink__seg_of(&pk->lv[level], idx));
         }
     }
     /* moved records must be on flash before their old block is erased */
     kv_datalog_flush(pk->gc_log, bg, SIM_PRIO_BG);
-    for (uint32_t t = 0; t < n_touched; t++)
-        rewrite_segment(pk, bg, (uint32_t)(touched[t] >> 32), (uint32_t)touched[t]);
-    free(touched);
     pk->data_gcs++;
 }
 
@@ -157,7 +167,7 @@ gc_meta_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
             struct pink_level *l = &pk->lv[level];
             NVKV_CHECK(index < l->list_pages && l->list_ppas[index] == ppa);
             uint64_t moved;
-            rc = ftl_alloc_run(a, pk->meta_stream, 1, &moved);
+            rc = pink__alloc_meta_page(pk, bg, &moved);
             NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left for a level list page");
             rc =
                 nand_program(pk->base.env.nand, bg, moved, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
@@ -185,11 +195,14 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
     uint64_t min_free = pk->np->pages_per_block / 8 ? pk->np->pages_per_block / 8 : 1;
     uint64_t want = pk->gc_threshold + (urgent ? 1 : 0);
     int streams[3] = {pk->data_stream, pk->gc_stream, pk->meta_stream};
+    if (pk->in_gc)
+        return 0;
+    pk->in_gc = true;
     /* bounded: each round frees a block unless no victim has anything to reclaim */
     for (uint64_t round = 0; ftl_free_blocks(a) < want && round < 4 * want + 16; round++) {
         uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
         int best_stream = -1;
-        for (int s = 0; s < 3; s++) {
+        for (int s = pk->flushing ? 2 : 0; s < 3; s++) {
             uint64_t v = ftl_pick_victim(a, streams[s], min_free);
             if (v != FTL_NO_BLOCK && ftl_block_valid_pages(a, v) < best_valid) {
                 best = v;
@@ -197,7 +210,17 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
                 best_stream = streams[s];
             }
         }
-        if (best == FTL_NO_BLOCK)
+        /* small records leave holes inside pages: repack a data block when no block has whole
+         * pages free (meta pages are whole: the page rule serves them) */
+        for (int s = 0; s < 2 && best == FTL_NO_BLOCK && !pk->flushing; s++) {
+            best = ftl_pick_victim_by_pieces(a, streams[s], min_free);
+            best_stream = streams[s];
+        }
+        /* a victim's output needs room: it never exceeds one block (at least an eighth of the
+         * victim is free), so one free block is all a round may take; a victim with nothing
+         * valid needs none */
+        if (best == FTL_NO_BLOCK ||
+            (ftl_free_blocks(a) == 0 && ftl_block_valid_pieces(a, best) > 0))
             break;
         if (best_stream == pk->meta_stream)
             gc_meta_block(pk, bg, best);
@@ -209,5 +232,6 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
         NVKV_CHECK(rc == 0);
         pk->st.gcs++;
     }
+    pk->in_gc = false;
     return 0;
 }

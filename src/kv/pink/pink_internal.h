@@ -40,6 +40,7 @@ struct pink_seg {
     uint32_t count;
     uint64_t flash_ppa; /* its page in the meta stream, PINK_NO_PPA when it has no flash copy */
     bool in_dram;       /* pinned in device DRAM */
+    bool dirty;         /* GC moved one of its records: the flash copy is stale */
 };
 
 struct pink_level {
@@ -81,12 +82,14 @@ struct pink {
     uint64_t gc_threshold;
     /* background work */
     struct sim_plan *bg_pending; /* the newest background plan not yet finished */
+    bool in_gc;                  /* GC is running: allocation failures cannot recurse into it */
+    bool flushing;               /* records on flash without a level entry yet: no data GC */
     uint64_t live_pieces;        /* pieces of records a GET can still reach */
     uint64_t meta_pages_written, compaction_meta_reads;
     uint64_t data_gcs, meta_gcs;
     uint64_t level_list_dram_bytes, seg_dram_bytes;
     uint64_t size_ratio_x100;
-    uint8_t *scratch; /* one page */
+    struct kv_dir_entry *gc_entries; /* one page's directory during GC */
 };
 
 extern const struct kv_engine_ops kv_pink_ops;
@@ -110,6 +113,8 @@ void pink__free_level(struct pink_level *l);
 void pink__set_level_caps(struct pink *pk);
 
 /* pink_gc.c */
+void pink__make_room(struct pink *pk, struct sim_plan *bg);
+int pink__alloc_meta_page(struct pink *pk, struct sim_plan *bg, uint64_t *ppa);
 int pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent);
 void pink__meta_program(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg,
                         enum nand_origin origin);

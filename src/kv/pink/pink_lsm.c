@@ -160,7 +160,7 @@ build_segments(struct pink *pk, struct pink_level *l)
                 NVKV_CHECK(l->segs != NULL);
             }
             /* a fresh segment sits in controller memory until residency is decided */
-            l->segs[l->nsegs++] = (struct pink_seg){(uint32_t)i, 0, PINK_NO_PPA, true};
+            l->segs[l->nsegs++] = (struct pink_seg){(uint32_t)i, 0, PINK_NO_PPA, true, false};
             l->list_bytes += l->e[i].klen + PINK_PPA_BYTES;
             used = 0;
         }
@@ -271,6 +271,23 @@ compact_level(struct pink *pk, struct sim_plan *bg, uint32_t s)
     pk->st.compactions++;
 }
 
+/*
+ * A newer version (or a tombstone) reaches flash: the record of the version it shadows is dead
+ * now, as PinK's GC judges validity by the newest version of a key. The shadowed entry stays in
+ * its level until a merge drops it, with no record left (pieces 0) so nothing frees it twice.
+ */
+static void
+supersede(struct pink *pk, const void *key, uint32_t klen)
+{
+    uint32_t level;
+    uint64_t idx;
+    if (!pink__find(pk, key, klen, &level, &idx))
+        return;
+    struct pink_entry *old = &pk->lv[level].e[idx];
+    invalidate_record(pk, old);
+    old->loc.pieces = 0;
+}
+
 static int
 cmp_mem(const void *a, const void *b)
 {
@@ -284,6 +301,9 @@ static struct pink_entry *
 write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
 {
     uint64_t n = 0;
+    /* room first: GC must not run while flushed records have no level entry yet, and one
+     * write buffer always fits in the GC reserve */
+    pink__make_room(pk, bg);
     struct pink_mem_entry **sorted = malloc((pk->mem_used + 1) * sizeof(*sorted));
     struct pink_entry *out = malloc((pk->mem_used + 1) * sizeof(*out));
     NVKV_CHECK(sorted != NULL && out != NULL);
@@ -291,6 +311,7 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
         if (pk->mem[i].key != NULL)
             sorted[n++] = &pk->mem[i];
     qsort(sorted, n, sizeof(*sorted), cmp_mem);
+    pk->flushing = true;
     for (uint64_t i = 0; i < n; i++) {
         struct pink_mem_entry *m = sorted[i];
         struct pink_entry *e = &out[i];
@@ -301,6 +322,7 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
         e->flags = m->flags;
         e->vlen = m->vlen;
         e->loc = (struct kv_loc){0, 0, 0};
+        supersede(pk, m->key, m->klen);
         if (!(m->flags & PINK_F_TOMBSTONE)) {
             int rc = kv_datalog_append(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_FLUSH, m->key,
                                        m->klen, m->key + m->klen, m->vlen, 0, &e->loc);
@@ -315,6 +337,7 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
         m->key = NULL;
     }
     free(sorted);
+    pk->flushing = false;
     pk->mem_used = 0;
     pk->mem_bytes = 0;
     *count = n;
@@ -352,8 +375,8 @@ write_list_pages(struct pink *pk, struct sim_plan *bg, uint32_t level)
     uint32_t ppp = ftl_pieces_per_page(pk->base.env.alloc);
     for (uint64_t k = 0; k < pages; k++) {
         uint64_t ppa;
-        int rc = ftl_alloc_run(pk->base.env.alloc, pk->meta_stream, 1, &ppa);
-        NVKV_CHECK_MSG(rc == 0, "pink: no flash left for a level list");
+        int rc = pink__alloc_meta_page(pk, bg, &ppa);
+        NVKV_CHECK_MSG(rc == 0, "pink: no flash left for a level list (GC reserve exhausted)");
         rc = nand_program(pk->base.env.nand, bg, ppa, NULL, NULL, NAND_ORIGIN_COMPACTION,
                           SIM_PRIO_BG);
         NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
@@ -393,6 +416,10 @@ pink__recompute_residency(struct pink *pk, struct sim_plan *bg)
         for (uint32_t s = 0; s < l->nsegs; s++) {
             struct pink_seg *seg = &l->segs[s];
             if (dev_dram_try_charge(dram, DEV_DRAM_META_SEGMENTS, pk->np->page_bytes)) {
+                if (seg->dirty) {
+                    pink__meta_drop(pk, seg); /* DRAM holds the truth; the copy is stale */
+                    seg->dirty = false;
+                }
                 if (!seg->in_dram && seg->flash_ppa != PINK_NO_PPA) {
                     int rc = nand_read(pk->base.env.nand, bg, seg->flash_ppa, NULL, NULL,
                                        NAND_ORIGIN_META, SIM_PRIO_BG);
@@ -401,8 +428,14 @@ pink__recompute_residency(struct pink *pk, struct sim_plan *bg)
                 seg->in_dram = true;
             } else {
                 seg->in_dram = false;
-                if (seg->flash_ppa == PINK_NO_PPA)
+                if (seg->dirty) {
+                    /* a GC move deferred to here, batched with the compaction's writes */
+                    pink__meta_drop(pk, seg);
+                    seg->dirty = false;
+                    pink__meta_program(pk, bg, i, s, NAND_ORIGIN_GC);
+                } else if (seg->flash_ppa == PINK_NO_PPA) {
                     pink__meta_program(pk, bg, i, s, NAND_ORIGIN_COMPACTION);
+                }
             }
         }
     }
