@@ -61,6 +61,7 @@ struct pink_mem_entry {
     uint8_t *key; /* key bytes followed by value bytes; NULL = empty slot */
     uint8_t klen;
     uint8_t flags;
+    bool assumed_new; /* counted as a new key without searching the levels; corrected at flush */
     uint32_t vlen;
     uint64_t hash;
 };
@@ -69,6 +70,7 @@ struct pink {
     struct kv_engine base;
     const struct nand_params *np;
     struct kv_stats st;
+    struct kv_stats st_view; /* st with buffered PUTs settled, as stats() reports it */
     uint32_t nlevels;
     struct pink_level lv[PINK_MAX_LEVELS];
     /* write buffer */
@@ -89,7 +91,8 @@ struct pink {
     uint64_t data_gcs, meta_gcs;
     uint64_t level_list_dram_bytes, seg_dram_bytes;
     uint64_t size_ratio_x100;
-    struct kv_dir_entry *gc_entries; /* one page's directory during GC */
+    uint64_t write_buffer_outside_budget; /* bytes of write buffer the budget could not hold */
+    struct kv_dir_entry *gc_entries;      /* one page's directory during GC */
 };
 
 extern const struct kv_engine_ops kv_pink_ops;

@@ -277,13 +277,19 @@ compact_level(struct pink *pk, struct sim_plan *bg, uint32_t s)
  * its level until a merge drops it, with no record left (pieces 0) so nothing frees it twice.
  */
 static void
-supersede(struct pink *pk, const void *key, uint32_t klen)
+supersede(struct pink *pk, const struct pink_mem_entry *m)
 {
     uint32_t level;
     uint64_t idx;
-    if (!pink__find(pk, key, klen, &level, &idx))
+    if (!pink__find(pk, m->key, m->klen, &level, &idx))
         return;
     struct pink_entry *old = &pk->lv[level].e[idx];
+    if (m->assumed_new && !(old->flags & PINK_F_TOMBSTONE)) {
+        /* the PUT counted a new key; it replaced this one */
+        pk->st.live_keys--;
+        pk->st.live_bytes -= old->klen + old->vlen;
+        pk->live_pieces -= old->loc.pieces;
+    }
     invalidate_record(pk, old);
     old->loc.pieces = 0;
 }
@@ -322,7 +328,7 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
         e->flags = m->flags;
         e->vlen = m->vlen;
         e->loc = (struct kv_loc){0, 0, 0};
-        supersede(pk, m->key, m->klen);
+        supersede(pk, m);
         if (!(m->flags & PINK_F_TOMBSTONE)) {
             int rc = kv_datalog_append(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_FLUSH, m->key,
                                        m->klen, m->key + m->klen, m->vlen, 0, &e->loc);
