@@ -25,6 +25,7 @@ kvdev_open(const struct cfg *c, const char *engine_name, uint64_t seed, struct k
     NVKV_ERR(sim_create(&d->sim));
     NVKV_ERR(nand_create(&c->nand, d->sim, &d->nand, err, errlen));
     NVKV_ERR(ftl_alloc_create(d->nand, &d->alloc));
+    ftl_set_gc_policy(d->alloc, (enum ftl_gc_policy)c->kv.gc_policy);
     dev_dram_init(&d->dram, c->device.dram_bytes);
     dev_cpu_init(&d->cpu, &c->cpu, c->device.controller_cores);
     d->exposed_bytes = dev_exposed_bytes(&c->device, &c->nand);

@@ -40,6 +40,8 @@ struct key_desc {
 static const char *const cell_names[] = {"slc", "mlc", "tlc", NULL};
 static const int cell_values[] = {NAND_CELL_SLC, NAND_CELL_MLC, NAND_CELL_TLC};
 static const char *const backend_names[] = {"ram", "file", NULL};
+static const char *const gc_policy_names[] = {"greedy", "cost-benefit", NULL};
+static const int gc_policy_values[] = {FTL_GC_GREEDY, FTL_GC_COST_BENEFIT};
 static const int backend_values[] = {NAND_BACKEND_RAM, NAND_BACKEND_FILE};
 
 #define OFF(field) offsetof(struct cfg, field)
@@ -69,6 +71,8 @@ static const struct key_desc keys[] = {
      "one write buffer (memtable); engines keep an active and an immutable one"},
     {"kv.gc_free_blocks", K_U32, OFF(kv.gc_free_blocks), 0, 1u << 20, 0, 0, NULL, NULL,
      "start GC when fewer free blocks remain (0 = max(2, min(dies, blocks / 32)))"},
+    {"kv.gc_policy", K_ENUM, OFF(kv.gc_policy), 0, 0, 0, 0, gc_policy_names, gc_policy_values,
+     "GC victim choice: greedy (fewest valid) or cost-benefit (LFS: free space x age)"},
     {"pink.levels", K_U32, OFF(kv.pink_levels), 1, 8, 0, 0, NULL, NULL,
      "LSM levels of PinK below the write buffer"},
     {"hash.entry_bytes", K_U32, OFF(kv.hash_entry_bytes), 1, 256, 0, 0, NULL, NULL,

@@ -27,9 +27,12 @@ struct ftl_alloc {
     uint32_t *block_next;        /* next page to hand out in an open block */
     uint32_t *block_valid;       /* valid pieces per block */
     uint32_t *block_valid_pages; /* pages with at least one valid piece, per block */
-    uint16_t *page_valid;        /* valid pieces per page */
-    uint64_t *piece_bits;        /* one bit per piece */
-    uint64_t **free_list;        /* per die: stack of free blocks */
+    uint64_t *block_closed_at;   /* allocation clock when the block's last page went out */
+    uint64_t clock;              /* pages handed out so far: the age unit of cost-benefit */
+    enum ftl_gc_policy policy;
+    uint16_t *page_valid; /* valid pieces per page */
+    uint64_t *piece_bits; /* one bit per piece */
+    uint64_t **free_list; /* per die: stack of free blocks */
     uint32_t *free_count;
     uint64_t free_total;
     struct stream streams[FTL_MAX_STREAMS];
@@ -53,6 +56,7 @@ ftl_alloc_create(struct nand *nand, struct ftl_alloc **out)
     a->block_next = calloc(a->n_blocks, sizeof(uint32_t));
     a->block_valid = calloc(a->n_blocks, sizeof(uint32_t));
     a->block_valid_pages = calloc(a->n_blocks, sizeof(uint32_t));
+    a->block_closed_at = calloc(a->n_blocks, sizeof(uint64_t));
     a->page_valid = calloc(pages, sizeof(uint16_t));
     a->piece_bits = calloc((pages * a->pieces_per_page + 63) / 64, sizeof(uint64_t));
     a->free_list = calloc(a->dies, sizeof(uint64_t *));
@@ -95,6 +99,7 @@ ftl_alloc_destroy(struct ftl_alloc *a)
     free(a->block_next);
     free(a->block_valid);
     free(a->block_valid_pages);
+    free(a->block_closed_at);
     free(a->page_valid);
     free(a->piece_bits);
     free(a);
@@ -141,6 +146,7 @@ ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
             /* the tail cannot hold the run: close the block, its tail pages stay unused */
             a->stats.padding_pages += a->p->pages_per_block - a->block_next[b];
             a->block_next[b] = a->p->pages_per_block;
+            a->block_closed_at[b] = a->clock;
             s->open_block[die] = b = FTL_NO_BLOCK;
         }
         if (b == FTL_NO_BLOCK) {
@@ -151,8 +157,11 @@ ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
         }
         *ppa = b * a->p->pages_per_block + a->block_next[b];
         a->block_next[b] += n;
-        if (a->block_next[b] == a->p->pages_per_block)
+        a->clock += n;
+        if (a->block_next[b] == a->p->pages_per_block) {
             s->open_block[die] = FTL_NO_BLOCK;
+            a->block_closed_at[b] = a->clock;
+        }
         return 0;
     }
     return -ENOSPC;
@@ -255,6 +264,26 @@ ftl_block_valid_pages(const struct ftl_alloc *a, uint64_t block)
     return a->block_valid_pages[block];
 }
 
+void
+ftl_set_gc_policy(struct ftl_alloc *a, enum ftl_gc_policy policy)
+{
+    a->policy = policy;
+}
+
+/*
+ * Victim score, higher is better: greedy prefers fewer valid units; cost-benefit weighs the
+ * space freed against the copying, favouring blocks that have stayed cold longest.
+ */
+static double
+victim_score(const struct ftl_alloc *a, uint64_t b, uint64_t valid, uint64_t capacity)
+{
+    if (a->policy == FTL_GC_GREEDY)
+        return -(double)valid;
+    double u = (double)valid / (double)capacity;
+    double age = (double)(a->clock - a->block_closed_at[b]) + 1.0;
+    return (1.0 - u) * age / (1.0 + u);
+}
+
 uint64_t
 ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
 {
@@ -262,7 +291,8 @@ ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
      * for arrays far larger than the 64 GiB preset's 32 Ki blocks. Ties go to fewer valid
      * pieces (less to move). */
     uint64_t best = FTL_NO_BLOCK;
-    uint32_t best_pages = UINT32_MAX, best_pieces = UINT32_MAX;
+    double best_score = 0;
+    uint32_t best_pieces = UINT32_MAX;
     for (uint64_t b = 0; b < a->n_blocks; b++) {
         /* every page handed out is not yet every page programmed: a writer may still hold the
          * last one open in its buffer, and reading it would break the NAND rules */
@@ -271,9 +301,11 @@ ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
         uint32_t pages = a->block_valid_pages[b];
         if (a->p->pages_per_block - pages < min_free_pages)
             continue;
-        if (pages < best_pages || (pages == best_pages && a->block_valid[b] < best_pieces)) {
+        double score = victim_score(a, b, pages, a->p->pages_per_block);
+        if (best == FTL_NO_BLOCK || score > best_score ||
+            (score == best_score && a->block_valid[b] < best_pieces)) {
             best = b;
-            best_pages = pages;
+            best_score = score;
             best_pieces = a->block_valid[b];
         }
     }
@@ -296,16 +328,20 @@ uint64_t
 ftl_pick_victim_by_pieces(const struct ftl_alloc *a, int stream, uint64_t min_free_pages)
 {
     uint64_t best = FTL_NO_BLOCK;
-    uint32_t best_pieces = UINT32_MAX;
+    double best_score = 0;
+    uint64_t capacity = (uint64_t)a->p->pages_per_block * a->pieces_per_page;
     for (uint64_t b = 0; b < a->n_blocks; b++) {
-        if (!collectable(a, stream, b) || a->block_valid[b] >= best_pieces)
+        if (!collectable(a, stream, b))
             continue;
         uint64_t pieces = a->block_valid[b];
         uint64_t need = (pieces + pieces / 8 + a->pieces_per_page - 1) / a->pieces_per_page;
         if (need + min_free_pages > a->p->pages_per_block)
             continue;
-        best = b;
-        best_pieces = a->block_valid[b];
+        double score = victim_score(a, b, pieces, capacity);
+        if (best == FTL_NO_BLOCK || score > best_score) {
+            best = b;
+            best_score = score;
+        }
     }
     return best;
 }

@@ -24,6 +24,15 @@
 
 struct ftl_alloc;
 
+/* How GC picks among candidate victims. */
+enum ftl_gc_policy {
+    FTL_GC_GREEDY = 0,       /* fewest valid pages (pieces): least to move now */
+    FTL_GC_COST_BENEFIT = 1, /* LFS cost-benefit: (1 - u) * age / (1 + u), u = valid share */
+};
+
+/* Set the victim policy (greedy by default). */
+void ftl_set_gc_policy(struct ftl_alloc *a, enum ftl_gc_policy policy);
+
 /* Create over an array; every block starts free (erased). Returns 0 or -ENOMEM. */
 int ftl_alloc_create(struct nand *nand, struct ftl_alloc **out);
 void ftl_alloc_destroy(struct ftl_alloc *a);

@@ -74,6 +74,7 @@ kv_params_default(struct kv_params *p)
     p->hash_entry_bytes = 8;
     p->hash_bucket_entries = 0; /* 0: derived from the page size */
     p->gc_free_blocks = 0;      /* 0: derived, see kv_gc_threshold() */
+    p->gc_policy = FTL_GC_GREEDY;
 }
 
 uint64_t

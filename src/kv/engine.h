@@ -71,6 +71,7 @@ struct kv_params {
     uint32_t hash_entry_bytes;    /* DRAM per index entry of the hash engine */
     uint32_t hash_bucket_entries; /* entries per flash bucket page when the table spills */
     uint32_t gc_free_blocks;      /* start GC when fewer free blocks remain */
+    int gc_policy;                /* enum ftl_gc_policy */
 };
 
 void kv_params_default(struct kv_params *p);
