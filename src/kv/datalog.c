@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../base/check.h"
+#include "../base/le.h"
 
 struct kv_datalog {
     struct kv_env env;
@@ -30,34 +31,9 @@ struct kv_datalog {
     uint8_t *roob;
     uint8_t *rdir; /* a parsed directory stream, contiguous */
     struct kv_dir_entry *entries;
+    struct kv_dir_entry *walk; /* a page's directory during kv_datalog_walk_block */
     bool charged;
 };
-
-static void
-put_le16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static uint32_t
-get_le16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t
-get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 uint32_t
 kv_record_pieces(uint32_t klen, uint32_t vlen)
@@ -101,7 +77,8 @@ kv_datalog_create(const struct kv_env *env, int stream, enum nand_origin origin,
     dl->roob = malloc(p->oob_bytes);
     dl->rdir = malloc(dir_max);
     dl->entries = malloc(dl->ppp * sizeof(*dl->entries));
-    if (!dl->body || !dl->dir || !dl->rbuf || !dl->roob || !dl->rdir || !dl->entries) {
+    dl->walk = malloc(dl->ppp * sizeof(*dl->walk));
+    if (!dl->body || !dl->dir || !dl->rbuf || !dl->roob || !dl->rdir || !dl->entries || !dl->walk) {
         kv_datalog_destroy(dl);
         return -ENOMEM;
     }
@@ -125,6 +102,7 @@ kv_datalog_destroy(struct kv_datalog *dl)
     free(dl->roob);
     free(dl->rdir);
     free(dl->entries);
+    free(dl->walk);
     free(dl);
 }
 
@@ -150,8 +128,8 @@ encode_entry(uint8_t *dst, const void *key, uint32_t klen, uint32_t piece, uint3
     dst[1] = (uint8_t)klen;
     dst[2] = flags;
     dst[3] = 0;
-    put_le16(dst + 4, piece);
-    put_le32(dst + 6, vlen);
+    nvkv_put_le16(dst + 4, piece);
+    nvkv_put_le32(dst + 6, vlen);
     memcpy(dst + KV_DIR_ENTRY_HEADER, key, klen);
     return KV_DIR_ENTRY_HEADER + klen;
 }
@@ -163,7 +141,7 @@ layout_directory(const struct kv_datalog *dl, const uint8_t *dir, uint32_t len, 
 {
     uint32_t k = overflow_pieces(dl, len);
     memset(oob, 0, dl->p->oob_bytes);
-    put_le16(oob, k);
+    nvkv_put_le16(oob, k);
     uint32_t head = len < dl->oob_room ? len : dl->oob_room;
     memcpy(oob + KV_PAGE_DIR_HEADER, dir, head);
     if (k > 0) {
@@ -289,8 +267,8 @@ parse_stream(const struct kv_datalog *dl, const uint8_t *s, uint32_t len, struct
         struct kv_dir_entry *e = &out[n];
         e->klen = s[off + 1];
         e->flags = s[off + 2];
-        e->piece = get_le16(s + off + 4);
-        e->vlen = get_le32(s + off + 6);
+        e->piece = nvkv_get_le16(s + off + 4);
+        e->vlen = nvkv_get_le32(s + off + 6);
         e->pieces = kv_record_pieces(e->klen, e->vlen);
         e->key = s + off + KV_DIR_ENTRY_HEADER;
         if (e->klen == 0 || off + KV_DIR_ENTRY_HEADER + e->klen > len)
@@ -305,7 +283,7 @@ parse_stream(const struct kv_datalog *dl, const uint8_t *s, uint32_t len, struct
 static uint32_t
 parse_page(struct kv_datalog *dl, const uint8_t *body, const uint8_t *oob, struct kv_dir_entry *out)
 {
-    uint32_t k = get_le16(oob);
+    uint32_t k = nvkv_get_le16(oob);
     NVKV_CHECK_MSG(k <= dl->ppp, "datalog: corrupt page directory (%u overflow pieces)", k);
     memcpy(dl->rdir, oob + KV_PAGE_DIR_HEADER, dl->oob_room);
     uint32_t len = dl->oob_room;
@@ -370,4 +348,38 @@ kv_datalog_read_page(struct kv_datalog *dl, struct sim_plan *plan, enum sim_prio
     NVKV_CHECK_MSG(rc == 0, "datalog read: %s", nand_last_violation(dl->env.nand));
     *body = dl->rbuf;
     return (int)parse_page(dl, dl->rbuf, dl->roob, out);
+}
+
+uint32_t
+kv_datalog_walk_block(struct kv_datalog *dl, struct sim_plan *plan, enum sim_prio prio,
+                      enum nand_origin origin, uint64_t block, kv_live_record_fn *fn, void *arg)
+{
+    struct ftl_alloc *a = dl->env.alloc;
+    uint64_t first = ftl_block_first_ppa(a, block);
+    uint32_t pages_read = 0;
+    for (uint32_t p = 0; p < dl->p->pages_per_block; p++) {
+        uint64_t ppa = first + p;
+        if (ftl_page_valid_pieces(a, ppa) == 0)
+            continue;
+        const uint8_t *body;
+        int n = kv_datalog_read_page(dl, plan, prio, origin, ppa, dl->walk, &body);
+        pages_read++;
+        for (int i = 0; i < n; i++) {
+            const struct kv_dir_entry *d = &dl->walk[i];
+            if (!ftl_piece_valid(a, ppa, d->piece))
+                continue;
+            struct kv_loc loc = {ppa, d->piece, d->pieces};
+            struct kv_record rec = {d->key, d->klen, body + (size_t)d->piece * FTL_PIECE_BYTES,
+                                    d->vlen, d->flags};
+            if (d->piece + d->pieces > dl->ppp) {
+                /* a run: the only record of its pages; read all of them */
+                int pages = kv_datalog_read(dl, plan, prio, origin, &loc, &rec);
+                NVKV_CHECK(pages >= 0);
+                pages_read += (uint32_t)pages;
+            }
+            if (!fn(arg, &rec, &loc))
+                return pages_read;
+        }
+    }
+    return pages_read;
 }

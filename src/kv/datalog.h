@@ -113,4 +113,19 @@ int kv_datalog_read_page(struct kv_datalog *dl, struct sim_plan *plan, enum sim_
                          enum nand_origin origin, uint64_t ppa, struct kv_dir_entry *out,
                          const uint8_t **body);
 
+/*
+ * Called for each live record of a block during GC: `rec` (pointers valid during the call) and
+ * its place `loc`. Return false to stop the walk (e.g. no room left to move records).
+ */
+typedef bool kv_live_record_fn(void *arg, const struct kv_record *rec, const struct kv_loc *loc);
+
+/*
+ * GC's read side: read every page of a fully programmed block that holds a valid piece (and the
+ * whole run of a multi-page record), recording the reads in `plan`, and call `fn` for every
+ * record whose pieces are still valid. Returns the number of pages read.
+ */
+uint32_t kv_datalog_walk_block(struct kv_datalog *dl, struct sim_plan *plan, enum sim_prio prio,
+                               enum nand_origin origin, uint64_t block, kv_live_record_fn *fn,
+                               void *arg);
+
 #endif

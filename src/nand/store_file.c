@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/le.h"
 #include "store.h"
 
 #define FILE_MAGIC       "NVKVNAND"
@@ -31,19 +32,6 @@ struct file_store {
     uint64_t slot_bytes;
     uint8_t *zero; /* a zero-filled slot for pages programmed without data */
 };
-
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t
-get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int
 pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
@@ -123,8 +111,8 @@ file_save_block(struct nand_store *s, uint64_t block, const struct nand_block *b
 {
     struct file_store *fs = (struct file_store *)s;
     uint8_t rec[8];
-    put_le32(rec, b->write_ptr);
-    put_le32(rec + 4, b->erase_count);
+    nvkv_put_le32(rec, b->write_ptr);
+    nvkv_put_le32(rec + 4, b->erase_count);
     return pwrite_all(fs->fd, rec, sizeof(rec), FILE_HEADER_SIZE + block * 8);
 }
 
@@ -156,7 +144,7 @@ write_new_header(struct file_store *fs, const struct nand_params *p)
     memcpy(hdr, FILE_MAGIC, 8);
     header_fields(p, f);
     for (int i = 0; i < FILE_HEADER_U32S; i++)
-        put_le32(hdr + 8 + 4 * i, f[i]);
+        nvkv_put_le32(hdr + 8 + 4 * i, f[i]);
     return pwrite_all(fs->fd, hdr, sizeof(hdr), 0);
 }
 
@@ -180,7 +168,7 @@ load_existing(struct file_store *fs, const struct nand_params *p, struct nand_bl
     uint32_t want[FILE_HEADER_U32S];
     header_fields(p, want);
     for (int i = 0; i < FILE_HEADER_U32S; i++) {
-        uint32_t got = get_le32(hdr + 8 + 4 * i);
+        uint32_t got = nvkv_get_le32(hdr + 8 + 4 * i);
         if (got != want[i]) {
             snprintf(err, errlen,
                      "nand.file_path: image '%s' has %s=%u but the config says %u; use the "
@@ -197,8 +185,8 @@ load_existing(struct file_store *fs, const struct nand_params *p, struct nand_bl
         if (rc != 0)
             return rc;
         for (uint64_t i = 0; i < n; i++) {
-            blocks[b + i].write_ptr = get_le32(rec + 8 * i);
-            blocks[b + i].erase_count = get_le32(rec + 8 * i + 4);
+            blocks[b + i].write_ptr = nvkv_get_le32(rec + 8 * i);
+            blocks[b + i].erase_count = nvkv_get_le32(rec + 8 * i + 4);
             if (blocks[b + i].write_ptr > p->pages_per_block) {
                 snprintf(err, errlen, "nand.file_path: image '%s' is corrupt at block %llu",
                          p->file_path, (unsigned long long)(b + i));

@@ -19,8 +19,7 @@ static void
 check_one_line(int rc, const char *err)
 {
     if (rc != 0)
-        NVKV_CHECK_MSG(err[0] != '\0' && strchr(err, '\n') == NULL, "error not one line: %s",
-                       err);
+        NVKV_CHECK_MSG(err[0] != '\0' && strchr(err, '\n') == NULL, "error not one line: %s", err);
 }
 
 static char *

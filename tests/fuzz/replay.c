@@ -3,11 +3,12 @@
  * Runs a libFuzzer target over files, so every fuzz corpus is also an ordinary test in builds
  * without libFuzzer (gcc, CI). Arguments: files or directories of inputs.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <dirent.h>
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -329,10 +329,9 @@ hash_iter_seek(struct kv_iter *it, struct sim_plan *plan, const void *key, uint3
     for (uint64_t s = 0; s < x->cap; s++)
         if (x->slots[s].klen != 0)
             it->locs[m++] = (struct iter_loc){x->slots[s].ppa, s, x->slots[s].piece};
-    /* in flash order, so each page is read once */
+    /* in flash order: the records of a page are read back to back */
     if (m > 1)
         qsort(it->locs, m, sizeof(*it->locs), cmp_loc);
-    e->loaded_block = FTL_NO_BLOCK;
     for (uint64_t i = 0; i < m; i++) {
         struct kv_record rec;
         scan_record(e, plan, &x->slots[it->locs[i].slot], &rec);
@@ -419,8 +418,6 @@ hash_destroy(struct kv_engine *ke)
     kv_datalog_destroy(e->data);
     kv_datalog_destroy(e->gc);
     free(e->blockbuf);
-    free(e->loaded);
-    free(e->dir_entries);
     free(e->bgq);
     free(e);
 }
@@ -441,10 +438,7 @@ hash_create(const struct kv_env *env, struct kv_engine **out)
     e->s_gc = ftl_stream_create(env->alloc, "hash-gc");
     e->s_bucket = ftl_stream_create(env->alloc, "hash-bucket");
     e->blockbuf = malloc((size_t)e->np->pages_per_block * e->np->page_bytes);
-    e->loaded = calloc(e->np->pages_per_block, 1);
-    e->dir_entries = malloc((e->np->page_bytes / FTL_PIECE_BYTES) * sizeof(*e->dir_entries));
-    e->loaded_block = FTL_NO_BLOCK;
-    rc = e->blockbuf == NULL || e->loaded == NULL || e->dir_entries == NULL ? -ENOMEM : 0;
+    rc = e->blockbuf == NULL ? -ENOMEM : 0;
     /* the write buffers are charged first; the index gets the DRAM they leave */
     if (rc == 0)
         rc = kv_datalog_create(env, e->s_data, NAND_ORIGIN_HOST, &e->data);

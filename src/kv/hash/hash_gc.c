@@ -139,7 +139,6 @@ choose_victim(struct hash_engine *e, uint64_t min_free_pages, int *stream)
 static void
 read_victim(struct hash_engine *e, struct sim_plan *bg, uint64_t first)
 {
-    e->loaded_block = FTL_NO_BLOCK; /* blockbuf is reused */
     for (uint32_t p = 0; p < e->np->pages_per_block; p++) {
         if (ftl_page_valid_pieces(e->base.env.alloc, first + p) == 0)
             continue;
@@ -152,72 +151,55 @@ read_victim(struct hash_engine *e, struct sim_plan *bg, uint64_t first)
     hash__barrier(bg);
 }
 
+struct gc_move {
+    struct hash_engine *e;
+    struct sim_plan *bg;
+    uint64_t moved;
+    bool ok;
+};
+
+/* Move one live record and point its index entry at the new place. */
+static bool
+move_record(void *arg, const struct kv_record *rec, const struct kv_loc *old)
+{
+    struct gc_move *m = arg;
+    struct hash_engine *e = m->e;
+    uint64_t h1, h2;
+    hidx_hash(rec->key, rec->klen, &h1, &h2);
+    hash__charge_hash(e, m->bg, SIM_PRIO_BG, rec->klen);
+    uint64_t slot = hidx_find_loc(&e->idx, h1, h2, old->ppa, old->piece);
+    NVKV_CHECK_MSG(slot != HIDX_NONE, "hash GC: live record at ppa %llu piece %u has no entry",
+                   (unsigned long long)old->ppa, old->piece);
+    struct kv_loc moved;
+    int rc = kv_datalog_append(e->gc, m->bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec->key, rec->klen,
+                               rec->value, rec->vlen, 0, &moved);
+    if (rc != 0) {
+        m->ok = false; /* the rest stays valid where it is */
+        return false;
+    }
+    ftl_invalidate(e->base.env.alloc, old->ppa, old->piece, old->pieces);
+    e->idx.slots[slot].ppa = moved.ppa;
+    e->idx.slots[slot].piece = (uint16_t)moved.piece;
+    hidx_batch_mark(&e->idx, h1);
+    m->moved++;
+    return true;
+}
+
 /* Move the live records of a data or GC block; false when GC ran out of room part way. */
 static bool
 gc_data_block(struct hash_engine *e, struct sim_plan *bg, uint64_t block)
 {
-    struct ftl_alloc *a = e->base.env.alloc;
-    uint32_t ppb = e->np->pages_per_block;
-    uint64_t first = ftl_block_first_ppa(a, block);
-    uint64_t moved_records = 0;
-    bool ok = true;
-    /* a full block's last page may still be a writer's open page: program it first */
-    for (uint32_t p = 0; p < ppb; p++) {
-        if (kv_datalog_is_open_page(e->data, first + p))
-            kv_datalog_flush(e->data, bg, SIM_PRIO_BG);
-        if (kv_datalog_is_open_page(e->gc, first + p))
-            kv_datalog_flush(e->gc, bg, SIM_PRIO_BG);
-    }
-    hash__barrier(bg);
+    struct gc_move m = {e, bg, 0, true};
     hidx_batch_begin(&e->idx);
-    for (uint32_t p = 0; p < ppb && ok; p++) {
-        uint64_t ppa = first + p;
-        if (ftl_page_valid_pieces(a, ppa) == 0)
-            continue;
-        const uint8_t *body;
-        int n = kv_datalog_read_page(e->data, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, ppa, e->dir_entries,
-                                     &body);
-        e->st.gc_pages_copied++;
-        for (int i = 0; i < n; i++) {
-            const struct kv_dir_entry *d = &e->dir_entries[i];
-            if (!ftl_piece_valid(a, ppa, d->piece))
-                continue;
-            struct kv_loc old = {ppa, d->piece, d->pieces};
-            struct kv_record rec = {d->key, d->klen, body + (size_t)d->piece * FTL_PIECE_BYTES,
-                                    d->vlen, d->flags};
-            if (d->piece + d->pieces > e->ppp) {
-                /* a run: the only record of its pages; read all of them */
-                int rc = kv_datalog_read(e->data, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, &old, &rec);
-                NVKV_CHECK(rc >= 0);
-            }
-            uint64_t h1, h2;
-            hidx_hash(rec.key, rec.klen, &h1, &h2);
-            hash__charge_hash(e, bg, SIM_PRIO_BG, rec.klen);
-            uint64_t slot = hidx_find_loc(&e->idx, h1, h2, ppa, d->piece);
-            NVKV_CHECK_MSG(slot != HIDX_NONE,
-                           "hash GC: live record at ppa %llu piece %u has no entry",
-                           (unsigned long long)ppa, d->piece);
-            struct kv_loc moved;
-            int rc = kv_datalog_append(e->gc, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key, rec.klen,
-                                       rec.value, rec.vlen, 0, &moved);
-            if (rc != 0) {
-                ok = false; /* the rest stays valid where it is */
-                break;
-            }
-            ftl_invalidate(a, old.ppa, old.piece, old.pieces);
-            e->idx.slots[slot].ppa = moved.ppa;
-            e->idx.slots[slot].piece = (uint16_t)moved.piece;
-            hidx_batch_mark(&e->idx, h1);
-            moved_records++;
-        }
-    }
+    e->st.gc_pages_copied +=
+        kv_datalog_walk_block(e->data, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, block, move_record, &m);
     /* moved records reach flash before their old block is erased */
-    if (moved_records > 0)
+    if (m.moved > 0)
         kv_datalog_flush(e->gc, bg, SIM_PRIO_BG);
-    e->gc_records += moved_records;
+    e->gc_records += m.moved;
     hash__barrier(bg);
     hidx_batch_write(&e->idx, bg, SIM_PRIO_BG, NAND_ORIGIN_GC);
-    return ok;
+    return m.ok;
 }
 
 static bool

@@ -31,10 +31,7 @@ struct hash_engine {
     uint32_t ppp;
     uint64_t gc_threshold, gc_critical;
     uint64_t cap_pieces, live_pieces;
-    uint8_t *blockbuf;                /* one block of page images: GC victims, iterator scans */
-    struct kv_dir_entry *dir_entries; /* one page's record directory during GC */
-    uint8_t *loaded;                  /* per page: blockbuf holds that page of loaded_block */
-    uint64_t loaded_block;
+    uint8_t *blockbuf; /* one block of page images: GC victims, iterator scans */
     /* background work: the plan of the current call, and the submitted ones not yet done
      * (oldest first; each runs after the one before it). Blocks GC freed in the functional
      * core are not free in virtual time until their plan's erase has run. */

@@ -591,7 +591,6 @@ pink_destroy(struct kv_engine *e)
     kv_datalog_destroy(pk->data_log);
     kv_datalog_destroy(pk->gc_log);
     free(pk->meta_owner);
-    free(pk->gc_entries);
     free(pk);
 }
 
@@ -610,8 +609,7 @@ pink_create(const struct kv_env *env, struct kv_engine **out)
     pk->mem_slots = 1024;
     pk->mem = calloc(pk->mem_slots, sizeof(*pk->mem));
     pk->meta_owner = calloc(nand_total_pages(pk->np), sizeof(uint32_t));
-    pk->gc_entries = malloc((pk->np->page_bytes / FTL_PIECE_BYTES) * sizeof(*pk->gc_entries));
-    if (pk->mem == NULL || pk->meta_owner == NULL || pk->gc_entries == NULL) {
+    if (pk->mem == NULL || pk->meta_owner == NULL) {
         rc = -ENOMEM;
         goto err;
     }

@@ -102,47 +102,39 @@ touch_segment(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg
     s->dirty = true;
 }
 
+struct gc_move {
+    struct pink *pk;
+    struct sim_plan *bg;
+};
+
+/* Move one live record and point its meta entry at the new place. */
+static bool
+move_record(void *arg, const struct kv_record *rec, const struct kv_loc *old)
+{
+    struct gc_move *m = arg;
+    struct pink *pk = m->pk;
+    uint32_t level;
+    uint64_t idx;
+    struct pink_entry *e =
+        owner_of_record(pk, rec->key, rec->klen, old->ppa, old->piece, &level, &idx);
+    NVKV_CHECK_MSG(e != NULL, "pink GC: valid record at ppa %llu piece %u has no owner",
+                   (unsigned long long)old->ppa, old->piece);
+    struct kv_loc moved;
+    int rc = kv_datalog_append(pk->gc_log, m->bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec->key, rec->klen,
+                               rec->value, rec->vlen, 0, &moved);
+    NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left to relocate (%d)", rc);
+    ftl_invalidate(pk->base.env.alloc, old->ppa, old->piece, old->pieces);
+    e->loc = moved;
+    touch_segment(pk, m->bg, level, pink__seg_of(&pk->lv[level], idx));
+    return true;
+}
+
 static void
 gc_data_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
 {
-    struct ftl_alloc *a = pk->base.env.alloc;
-    uint32_t ppp = ftl_pieces_per_page(a);
-    uint64_t first = ftl_block_first_ppa(a, block);
-    for (uint32_t p = 0; p < pk->np->pages_per_block; p++) {
-        uint64_t ppa = first + p;
-        if (ftl_page_valid_pieces(a, ppa) == 0)
-            continue;
-        const uint8_t *body;
-        int n = kv_datalog_read_page(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, ppa,
-                                     pk->gc_entries, &body);
-        pk->st.gc_pages_copied++;
-        for (int i = 0; i < n; i++) {
-            const struct kv_dir_entry *d = &pk->gc_entries[i];
-            if (!ftl_piece_valid(a, ppa, d->piece))
-                continue;
-            struct kv_loc old = {ppa, d->piece, d->pieces};
-            struct kv_record rec = {d->key, d->klen, body + (size_t)d->piece * FTL_PIECE_BYTES,
-                                    d->vlen, d->flags};
-            if (d->piece + d->pieces > ppp) {
-                /* a run: the only record of its pages; read all of them */
-                int rc = kv_datalog_read(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, &old, &rec);
-                NVKV_CHECK(rc >= 0);
-            }
-            uint32_t level;
-            uint64_t idx;
-            struct pink_entry *e =
-                owner_of_record(pk, rec.key, rec.klen, ppa, d->piece, &level, &idx);
-            NVKV_CHECK_MSG(e != NULL, "pink GC: valid record at ppa %llu piece %u has no owner",
-                           (unsigned long long)ppa, d->piece);
-            struct kv_loc moved;
-            int rc = kv_datalog_append(pk->gc_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec.key,
-                                       rec.klen, rec.value, rec.vlen, 0, &moved);
-            NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left to relocate (%d)", rc);
-            ftl_invalidate(a, old.ppa, old.piece, old.pieces);
-            e->loc = moved;
-            touch_segment(pk, bg, level, pink__seg_of(&pk->lv[level], idx));
-        }
-    }
+    struct gc_move m = {pk, bg};
+    pk->st.gc_pages_copied += kv_datalog_walk_block(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC,
+                                                    block, move_record, &m);
     /* moved records must be on flash before their old block is erased */
     kv_datalog_flush(pk->gc_log, bg, SIM_PRIO_BG);
     pk->data_gcs++;
