@@ -35,6 +35,7 @@ expect_usage_error "unknown cell" "allowed: one of slc, mlc, tlc" config --set n
 expect_usage_error "unknown key" "nand.foo: unknown key" config --set nand.foo=1
 expect_usage_error "assignment without =" "section.key=value" config --set nand.channels
 expect_usage_error "page size" "multiple of 512" config --set nand.page_bytes=1000
+expect_usage_error "oob too small" "nand.oob_bytes = '0'" config --set nand.oob_bytes=0
 expect_usage_error "scale 0" "--scale = '0'" config --scale 0
 expect_usage_error "scale too large" "--scale 513" config --scale 513
 expect_usage_error "unknown preset" "allowed: anykey64g" config --device nope
