@@ -73,23 +73,21 @@ void
 pink__set_level_caps(struct pink *pk)
 {
     double avg_klen = 32, avg_record = 1024;
-    uint64_t entries = 0, key_bytes = 0;
+    uint64_t sampled = 0, key_bytes = 0;
+    /* about 256 keys a level are enough for an average */
     for (uint32_t i = 0; i < pk->nlevels; i++) {
-        entries += pk->lv[i].n;
-        for (uint64_t k = 0; k < pk->lv[i].n; k += 1 + pk->lv[i].n / 256)
+        for (uint64_t k = 0; k < pk->lv[i].n; k += 1 + pk->lv[i].n / 256) {
             key_bytes += pk->lv[i].e[k].klen;
+            sampled++;
+        }
     }
     if (pk->st.live_keys > 0) {
         avg_record = (double)pk->live_pieces * FTL_PIECE_BYTES / (double)pk->st.live_keys;
         if (avg_record < FTL_PIECE_BYTES)
             avg_record = FTL_PIECE_BYTES;
     }
-    if (entries > 0) {
-        uint64_t sampled = 0;
-        for (uint32_t i = 0; i < pk->nlevels; i++)
-            sampled += (pk->lv[i].n + pk->lv[i].n / 256) / (1 + pk->lv[i].n / 256);
-        avg_klen = sampled ? (double)key_bytes / (double)sampled : avg_klen;
-    }
+    if (sampled > 0)
+        avg_klen = (double)key_bytes / (double)sampled;
     double per_seg = (double)pink__seg_capacity_bytes(pk) / (avg_klen + PINK_PPA_BYTES);
     double n = (double)pk->base.env.exposed_bytes / avg_record / per_seg;
     if (n < 2)
