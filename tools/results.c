@@ -61,7 +61,7 @@ write_origin_counts(struct nvkv_json *j, const char *key, const uint64_t *counts
 }
 
 static void
-write_flash(struct nvkv_json *j, const struct nand_stats *s)
+write_flash(struct nvkv_json *j, const struct nand_stats *s, const struct nvkv_hist *rpg)
 {
     uint64_t erases = 0;
     for (int o = 0; o < NAND_ORIGIN_COUNT; o++)
@@ -71,6 +71,13 @@ write_flash(struct nvkv_json *j, const struct nand_stats *s)
     write_origin_counts(j, "page_writes", s->page_writes);
     nvkv_json_u64(j, "erases", erases);
     write_origin_counts(j, "erases_by_origin", s->erases);
+    if (rpg != NULL) {
+        nvkv_json_object(j, "reads_per_get");
+        nvkv_json_double(j, "mean", nvkv_hist_mean(rpg));
+        nvkv_json_u64(j, "p95", nvkv_hist_quantile(rpg, 0.95));
+        nvkv_json_u64(j, "max", rpg->max);
+        nvkv_json_close(j);
+    }
     nvkv_json_close(j);
 }
 
@@ -101,7 +108,7 @@ write_json(const char *path, const struct results *r)
     nvkv_json_close(&j);
     write_latency(&j, r);
     if (r->flash != NULL)
-        write_flash(&j, r->flash);
+        write_flash(&j, r->flash, r->reads_per_get);
     if (r->extra != NULL)
         r->extra(&j, r->extra_arg);
     int rc = nvkv_json_end(&j);

@@ -7,7 +7,8 @@
  * result.json: config (effective), seed, workload, sim.{virtual_ns, wall_s, events,
  * ops_per_wall_s}, throughput.{ops_per_s, bytes_per_s},
  * latency_ns.<op>.{count, mean, p50, p95, p99, p999, max}, flash.page_reads.<origin>,
- * flash.page_writes.<origin>, flash.erases (total) and flash.erases_by_origin.<origin>.
+ * flash.page_writes.<origin>, flash.erases (total), flash.erases_by_origin.<origin> and, for KV
+ * runs, flash.reads_per_get.{mean, p95, max}.
  * Only sim.wall_s and sim.ops_per_wall_s depend on the machine; everything else is a function
  * of config and seed.
  */
@@ -39,7 +40,8 @@ struct results {
     const struct nvkv_hist *op_latency[RESULTS_MAX_OPS];
     int n_ops;
     const struct nand_stats *flash;
-    results_json_fn *extra; /* more top-level members, may be NULL */
+    const struct nvkv_hist *reads_per_get; /* flash.reads_per_get.{mean,p95,max}; may be NULL */
+    results_json_fn *extra;                /* more top-level members, may be NULL */
     const void *extra_arg;
 };
 

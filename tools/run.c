@@ -416,14 +416,8 @@ extra_json(struct nvkv_json *j, const void *arg)
     const struct json_ctx *x = arg;
     const struct run *r = x->r;
     const struct run_result *res = r->res;
-    const struct nvkv_hist *rpg = &r->e->ops->stats(r->e)->flash_reads_per_get;
     uint64_t live = res->keys * (r->o->key_size + r->o->value_size);
     kv_write_stats_json(r->e, j);
-    nvkv_json_object(j, "flash_reads_per_get");
-    nvkv_json_double(j, "mean", nvkv_hist_mean(rpg));
-    nvkv_json_u64(j, "p95", nvkv_hist_quantile(rpg, 0.95));
-    nvkv_json_u64(j, "max", rpg->max);
-    nvkv_json_close(j);
     nvkv_json_double(j, "write_amplification",
                      write_amp(&res->flash, res->host_bytes, x->c->nand.page_bytes));
     nvkv_json_double(j, "storage_utilization", (double)live / (double)nand_raw_bytes(&x->c->nand));
@@ -469,6 +463,7 @@ write_results(const char *dir, const struct run *r, const struct cfg *c)
         .op_latency = {&res->get_lat, &res->put_lat},
         .n_ops = 2,
         .flash = &res->flash,
+        .reads_per_get = &r->e->ops->stats(r->e)->flash_reads_per_get,
         .extra = extra_json,
         .extra_arg = &x,
     };

@@ -90,7 +90,7 @@ run_kv() {
         >/dev/null 2>"$TMP/run.err"
 }
 if run_kv 3 "$TMP/k1" && run_kv 3 "$TMP/k2" && run_kv 4 "$TMP/k3"; then
-    for key in '"write_amplification"' '"storage_utilization"' '"flash_reads_per_get"' \
+    for key in '"write_amplification"' '"storage_utilization"' '"reads_per_get"' \
         '"metadata_bytes"' '"get": {' '"put": {' '"engine": "hash"'; do
         if grep -qF -- "$key" "$TMP/k1/result.json"; then pass; else fail "run: result.json lacks $key"; fi
     done
