@@ -122,16 +122,42 @@ current_version(struct pink *pk, const void *key, uint32_t klen)
     return c;
 }
 
-/* Charge a flash read of a meta page into the plan as its own stage. */
+/*
+ * What a request costs, built up in order. Controller work between two flash reads is one
+ * sequential stretch on one core, so it is summed and charged as a single stage before the read
+ * that depends on it (charging each step separately would also let the steps run on several
+ * cores at once).
+ */
+struct cost {
+    struct sim_plan *plan;
+    enum sim_prio prio;
+    uint64_t cpu_ns;
+    uint32_t reads;
+};
+
+/* Charge the summed controller work as its own stage. */
 static void
-read_meta_page(struct pink *pk, struct sim_plan *plan, uint64_t ppa, enum sim_prio prio,
-               uint32_t *reads)
+cost_sync(struct pink *pk, struct cost *c)
 {
-    int rc = nand_read(pk->base.env.nand, plan, ppa, NULL, NULL, NAND_ORIGIN_META, prio);
+    if (c->cpu_ns == 0 || c->plan == NULL) {
+        c->cpu_ns = 0;
+        return;
+    }
+    dev_cpu_charge(pk->base.env.cpu, c->plan, c->prio, c->cpu_ns);
+    sim_plan_barrier(c->plan);
+    c->cpu_ns = 0;
+}
+
+/* A flash read of a meta page, after the work that chose it. */
+static void
+read_meta_page(struct pink *pk, struct cost *c, uint64_t ppa)
+{
+    cost_sync(pk, c);
+    int rc = nand_read(pk->base.env.nand, c->plan, ppa, NULL, NULL, NAND_ORIGIN_META, c->prio);
     NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
-    if (plan != NULL)
-        sim_plan_barrier(plan);
-    (*reads)++;
+    if (c->plan != NULL)
+        sim_plan_barrier(c->plan);
+    c->reads++;
 }
 
 /*
@@ -139,15 +165,14 @@ read_meta_page(struct pink *pk, struct sim_plan *plan, uint64_t ppa, enum sim_pr
  * flash read when not pinned), binary searches on a controller core. Returns the entry or NULL.
  */
 static const struct pink_entry *
-lsm_lookup(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
-           enum sim_prio prio, uint32_t *reads)
+lsm_lookup(struct pink *pk, struct cost *c, const void *key, uint32_t klen)
 {
     struct dev_cpu *cpu = pk->base.env.cpu;
     for (uint32_t i = 0; i < pk->nlevels; i++) {
         const struct pink_level *l = &pk->lv[i];
         if (l->n == 0)
             continue;
-        dev_cpu_charge(cpu, plan, prio, dev_cpu_bsearch_ns(cpu, l->nsegs));
+        c->cpu_ns += dev_cpu_bsearch_ns(cpu, l->nsegs);
         /* candidate segment: the last one whose first key <= key */
         int64_t lb = pink__level_lower_bound(l, key, klen);
         uint64_t idx = (uint64_t)lb;
@@ -157,11 +182,10 @@ lsm_lookup(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t kle
             continue; /* below the level's first key: the level list answers from DRAM */
         uint32_t s = pink__seg_of(l, probe);
         if (!l->list_in_dram) /* the level-list page covering this segment */
-            read_meta_page(pk, plan, l->list_ppas[(uint64_t)s * l->list_pages / l->nsegs], prio,
-                           reads);
+            read_meta_page(pk, c, l->list_ppas[(uint64_t)s * l->list_pages / l->nsegs]);
         if (!l->segs[s].in_dram)
-            read_meta_page(pk, plan, l->segs[s].flash_ppa, prio, reads);
-        dev_cpu_charge(cpu, plan, prio, dev_cpu_bsearch_ns(cpu, l->segs[s].count));
+            read_meta_page(pk, c, l->segs[s].flash_ppa);
+        c->cpu_ns += dev_cpu_bsearch_ns(cpu, l->segs[s].count);
         if (exact)
             return &l->e[idx];
     }
@@ -271,14 +295,19 @@ pink_max_value(struct kv_engine *e, uint32_t klen)
 /* Does the key exist, charging what a device pays to find out (no data read). */
 static bool
 charged_exists(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
-               enum sim_prio prio, uint32_t *reads)
+               enum sim_prio prio)
 {
-    dev_cpu_charge(pk->base.env.cpu, plan, prio, dev_cpu_hash_ns(pk->base.env.cpu, klen));
+    struct cost c = {plan, prio, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
     const struct pink_mem_entry *m = mem_find(pk, key, klen);
-    if (m != NULL)
-        return !(m->flags & PINK_F_TOMBSTONE);
-    const struct pink_entry *e = lsm_lookup(pk, plan, key, klen, prio, reads);
-    return e != NULL && !(e->flags & PINK_F_TOMBSTONE);
+    bool exists;
+    if (m != NULL) {
+        exists = !(m->flags & PINK_F_TOMBSTONE);
+    } else {
+        const struct pink_entry *e = lsm_lookup(pk, &c, key, klen);
+        exists = e != NULL && !(e->flags & PINK_F_TOMBSTONE);
+    }
+    cost_sync(pk, &c);
+    return exists;
 }
 
 static enum kv_status
@@ -291,8 +320,7 @@ pink_put(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t k
     if (vlen > pink_max_value(e, klen))
         return KV_INVALID_VALUE;
     if (options & (KV_PUT_IF_EXISTS | KV_PUT_IF_ABSENT)) {
-        uint32_t reads = 0;
-        bool exists = charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE, &reads);
+        bool exists = charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE);
         if ((options & KV_PUT_IF_EXISTS) && !exists)
             return KV_NOT_FOUND;
         if ((options & KV_PUT_IF_ABSENT) && exists)
@@ -312,8 +340,7 @@ pink_del(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t k
     struct pink *pk = as_pink(e);
     if (kv_check_key(klen) != KV_OK)
         return KV_INVALID_KEY;
-    uint32_t reads = 0;
-    if (!charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE, &reads))
+    if (!charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE))
         return KV_NOT_FOUND;
     pk->st.dels++;
     return do_write(pk, plan, key, klen, NULL, 0, PINK_F_TOMBSTONE);
@@ -325,9 +352,8 @@ pink_exist(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t
     struct pink *pk = as_pink(e);
     if (kv_check_key(klen) != KV_OK)
         return KV_INVALID_KEY;
-    uint32_t reads = 0;
     pk->st.exists++;
-    return charged_exists(pk, plan, key, klen, SIM_PRIO_FG_READ, &reads) ? KV_OK : KV_NOT_FOUND;
+    return charged_exists(pk, plan, key, klen, SIM_PRIO_FG_READ) ? KV_OK : KV_NOT_FOUND;
 }
 
 /* Read a record's value into buf; returns the flash pages read. */
@@ -355,22 +381,27 @@ static enum kv_status
 lookup_value(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen, void *buf,
              uint32_t buf_len, uint32_t *vlen, uint32_t *reads)
 {
-    dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_READ,
-                   dev_cpu_hash_ns(pk->base.env.cpu, klen));
+    struct cost c = {plan, SIM_PRIO_FG_READ, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
+    enum kv_status s = KV_NOT_FOUND;
     const struct pink_mem_entry *m = mem_find(pk, key, klen);
     if (m != NULL) {
-        if (m->flags & PINK_F_TOMBSTONE)
-            return KV_NOT_FOUND;
-        *vlen = m->vlen;
-        if (buf_len > 0)
-            memcpy(buf, m->key + m->klen, m->vlen < buf_len ? m->vlen : buf_len);
-        return KV_OK;
+        if (!(m->flags & PINK_F_TOMBSTONE)) {
+            *vlen = m->vlen;
+            if (buf_len > 0)
+                memcpy(buf, m->key + m->klen, m->vlen < buf_len ? m->vlen : buf_len);
+            s = KV_OK;
+        }
+    } else {
+        const struct pink_entry *en = lsm_lookup(pk, &c, key, klen);
+        if (en != NULL && !(en->flags & PINK_F_TOMBSTONE)) {
+            cost_sync(pk, &c);
+            c.reads += read_value(pk, plan, en, SIM_PRIO_FG_READ, buf, buf_len, vlen);
+            s = KV_OK;
+        }
     }
-    const struct pink_entry *en = lsm_lookup(pk, plan, key, klen, SIM_PRIO_FG_READ, reads);
-    if (en == NULL || (en->flags & PINK_F_TOMBSTONE))
-        return KV_NOT_FOUND;
-    *reads += read_value(pk, plan, en, SIM_PRIO_FG_READ, buf, buf_len, vlen);
-    return KV_OK;
+    cost_sync(pk, &c);
+    *reads += c.reads;
+    return s;
 }
 
 static enum kv_status
