@@ -156,6 +156,9 @@ kv_datalog_flush(struct kv_datalog *dl, struct sim_plan *plan, enum sim_prio pri
 {
     if (dl->open_ppa == UINT64_MAX)
         return 0;
+    uint32_t top = dl->ppp - overflow_pieces(dl, dl->dir_len);
+    memset(dl->body + (size_t)dl->used * FTL_PIECE_BYTES, 0,
+           (size_t)(top - dl->used) * FTL_PIECE_BYTES);
     layout_directory(dl, dl->dir, dl->dir_len, dl->body, dl->roob);
     int rc = nand_program(dl->env.nand, plan, dl->open_ppa, dl->body, dl->roob, dl->origin, prio);
     NVKV_CHECK_MSG(rc == 0, "datalog: %s", nand_last_violation(dl->env.nand));
@@ -235,13 +238,15 @@ kv_datalog_append(struct kv_datalog *dl, struct sim_plan *plan, enum sim_prio pr
             dl->open_ppa = UINT64_MAX;
             return rc;
         }
-        memset(dl->body, 0, dl->p->page_bytes);
         dl->used = 0;
         dl->dir_len = 0;
     }
+    /* value bytes, then zeros to the end of its last piece (the page is not cleared up front:
+     * every byte of it is written by a record, the directory or the flush) */
     uint8_t *dst = dl->body + (size_t)dl->used * FTL_PIECE_BYTES;
     if (vlen > 0)
         memcpy(dst, value, vlen);
+    memset(dst + vlen, 0, (size_t)pieces * FTL_PIECE_BYTES - vlen);
     dl->dir_len += encode_entry(dl->dir + dl->dir_len, key, klen, dl->used, vlen, flags);
     *loc = (struct kv_loc){dl->open_ppa, dl->used, pieces};
     ftl_set_valid(dl->env.alloc, dl->open_ppa, dl->used, pieces);
