@@ -325,13 +325,33 @@ kv_datalog_read(struct kv_datalog *dl, struct sim_plan *plan, enum sim_prio prio
         int rc = ensure_rbuf(dl, (size_t)pages * dl->p->page_bytes);
         if (rc != 0)
             return rc;
+        /* the timed reads; then only the directory and the value leave the page registers */
         for (int i = 0; i < pages; i++) {
-            rc = nand_read(dl->env.nand, plan, loc->ppa + (uint64_t)i,
-                           dl->rbuf + (size_t)i * dl->p->page_bytes, i == 0 ? dl->roob : NULL,
-                           origin, prio);
+            rc = nand_read(dl->env.nand, plan, loc->ppa + (uint64_t)i, NULL,
+                           i == 0 ? dl->roob : NULL, origin, prio);
             NVKV_CHECK_MSG(rc == 0, "datalog read: %s", nand_last_violation(dl->env.nand));
         }
+        uint32_t k = nvkv_get_le16(dl->roob);
+        NVKV_CHECK_MSG(k <= dl->ppp, "datalog: corrupt page directory (%u overflow pieces)", k);
+        uint32_t top = dl->p->page_bytes - k * FTL_PIECE_BYTES;
+        rc = nand_copy_out(dl->env.nand, loc->ppa, top, k * FTL_PIECE_BYTES, dl->rbuf + top);
+        NVKV_CHECK(rc == 0);
         n = parse_page(dl, dl->rbuf, dl->roob, dl->entries);
+        int at = find_entry(dl->entries, n, loc->piece);
+        NVKV_CHECK_MSG(at >= 0, "datalog: no record at ppa %llu piece %u",
+                       (unsigned long long)loc->ppa, loc->piece);
+        /* the value, page by page of its run */
+        uint64_t off = (uint64_t)loc->piece * FTL_PIECE_BYTES, end = off + dl->entries[at].vlen;
+        while (off < end) {
+            uint64_t page = off / dl->p->page_bytes;
+            uint32_t in_page = (uint32_t)(off % dl->p->page_bytes);
+            uint64_t chunk =
+                dl->p->page_bytes - in_page < end - off ? dl->p->page_bytes - in_page : end - off;
+            rc = nand_copy_out(dl->env.nand, loc->ppa + page, in_page, (uint32_t)chunk,
+                               dl->rbuf + off);
+            NVKV_CHECK(rc == 0);
+            off += chunk;
+        }
         body = dl->rbuf;
     }
     int i = find_entry(dl->entries, n, loc->piece);

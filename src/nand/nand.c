@@ -278,6 +278,20 @@ nand_read(struct nand *n, struct sim_plan *plan, uint64_t ppa, void *data, void 
 }
 
 int
+nand_copy_out(struct nand *n, uint64_t ppa, uint32_t off, uint32_t len, void *buf)
+{
+    NVKV_RET(check_ppa(n, ppa, "copy-out"));
+    if ((uint64_t)off + len > n->p.page_bytes)
+        return violation(n, "copy-out of ppa %llu: bytes %u..%u beyond the %u-byte page",
+                         (unsigned long long)ppa, off, off + len, n->p.page_bytes);
+    struct nand_addr a = nand_addr_of(&n->p, ppa);
+    if (a.page >= n->blocks[ppa / n->p.pages_per_block].write_ptr)
+        return violation(n, "copy-out of ppa %llu (die %u block %u page %u): page is erased",
+                         (unsigned long long)ppa, a.die, a.block, a.page);
+    return len ? n->store->ops->read_range(n->store, ppa, off, len, buf) : 0;
+}
+
+int
 nand_program(struct nand *n, struct sim_plan *plan, uint64_t ppa, const void *data, const void *oob,
              enum nand_origin origin, enum sim_prio prio)
 {

@@ -167,6 +167,13 @@ int nand_program(struct nand *n, struct sim_plan *plan, uint64_t ppa, const void
 int nand_erase(struct nand *n, struct sim_plan *plan, uint64_t ppa, enum nand_origin origin,
                enum sim_prio prio);
 
+/*
+ * Copy `len` bytes at offset `off` of a programmed page without counting or timing anything:
+ * the bytes that a read the caller has just recorded moves out of the page register. Lets a
+ * reader take only what it needs instead of the whole page. NVKV_ENANDRULE as nand_read.
+ */
+int nand_copy_out(struct nand *n, uint64_t ppa, uint32_t off, uint32_t len, void *buf);
+
 /* The message of the last rule violation ("" if none). */
 const char *nand_last_violation(const struct nand *n);
 

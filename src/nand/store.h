@@ -29,6 +29,8 @@ struct nand_store_ops {
     int (*program)(struct nand_store *s, uint64_t ppa, const void *data, const void *oob);
     /* Either buffer may be NULL. Returns 0 or -errno. */
     int (*read)(struct nand_store *s, uint64_t ppa, void *data, void *oob);
+    /* Copy `len` page bytes from offset `off` (within the page). Returns 0 or -errno. */
+    int (*read_range)(struct nand_store *s, uint64_t ppa, uint32_t off, uint32_t len, void *buf);
     /* Record a block's new state (after a program or an erase) where it must persist. */
     int (*save_block)(struct nand_store *s, uint64_t block, const struct nand_block *b);
     void (*destroy)(struct nand_store *s);

@@ -107,6 +107,13 @@ file_read(struct nand_store *s, uint64_t ppa, void *data, void *oob)
 }
 
 static int
+file_read_range(struct nand_store *s, uint64_t ppa, uint32_t off, uint32_t len, void *buf)
+{
+    struct file_store *fs = (struct file_store *)s;
+    return pread_all(fs->fd, buf, len, fs->data_off + ppa * fs->slot_bytes + off);
+}
+
+static int
 file_save_block(struct nand_store *s, uint64_t block, const struct nand_block *b)
 {
     struct file_store *fs = (struct file_store *)s;
@@ -132,6 +139,7 @@ static const struct nand_store_ops file_ops = {
     .name = "file",
     .program = file_program,
     .read = file_read,
+    .read_range = file_read_range,
     .save_block = file_save_block,
     .destroy = file_destroy,
 };

@@ -66,6 +66,17 @@ ram_read(struct nand_store *s, uint64_t ppa, void *data, void *oob)
 }
 
 static int
+ram_read_range(struct nand_store *s, uint64_t ppa, uint32_t off, uint32_t len, void *buf)
+{
+    const uint8_t *slot = ((struct ram_store *)s)->pages[ppa];
+    if (slot != NULL)
+        memcpy(buf, slot + off, len);
+    else
+        memset(buf, 0, len);
+    return 0;
+}
+
+static int
 ram_save_block(struct nand_store *s, uint64_t block, const struct nand_block *b)
 {
     (void)s;
@@ -90,6 +101,7 @@ static const struct nand_store_ops ram_ops = {
     .name = "ram",
     .program = ram_program,
     .read = ram_read,
+    .read_range = ram_read_range,
     .save_block = ram_save_block,
     .destroy = ram_destroy,
 };

@@ -319,6 +319,16 @@ TEST(ram_backend_keeps_data_and_oob)
     CHECK(memcmp(oob_back, oob, p.oob_bytes) == 0);
     CHECK_EQ_INT(nand_read(f.nand, NULL, ppa + 1, back, NULL, NAND_ORIGIN_HOST, SIM_PRIO_BG), 0);
     CHECK_EQ_U64(back[0] | back[p.page_bytes - 1], 0);
+    /* copy-out takes a byte range of a programmed page and counts nothing */
+    uint64_t reads = nand_stats(f.nand)->page_reads[NAND_ORIGIN_HOST];
+    uint8_t part[16];
+    CHECK_EQ_INT(nand_copy_out(f.nand, ppa, 100, sizeof(part), part), 0);
+    CHECK(memcmp(part, page + 100, sizeof(part)) == 0);
+    CHECK_EQ_U64(nand_stats(f.nand)->page_reads[NAND_ORIGIN_HOST], reads);
+    CHECK_EQ_INT(nand_copy_out(f.nand, ppa, p.page_bytes - 8, 16, part), NVKV_ENANDRULE);
+    CHECK_CONTAINS(nand_last_violation(f.nand), "beyond");
+    CHECK_EQ_INT(nand_copy_out(f.nand, ppa + 2, 0, 16, part), NVKV_ENANDRULE);
+    CHECK_CONTAINS(nand_last_violation(f.nand), "erased");
     free(page);
     free(oob);
     free(back);
