@@ -28,8 +28,11 @@ struct ftl_alloc {
     uint32_t *block_valid;       /* valid pieces per block */
     uint32_t *block_valid_pages; /* pages with at least one valid piece, per block */
     uint64_t *block_closed_at;   /* allocation clock when the block's last page went out */
+    uint32_t *block_prog_end;    /* pages that will be programmed: short of the block if padded */
     uint64_t clock;              /* pages handed out so far: the age unit of cost-benefit */
     enum ftl_gc_policy policy;
+    uint64_t reserve; /* free blocks only GC may take */
+    bool gc_active;
     uint16_t *page_valid; /* valid pieces per page */
     uint64_t *piece_bits; /* one bit per piece */
     uint64_t **free_list; /* per die: stack of free blocks */
@@ -57,6 +60,7 @@ ftl_alloc_create(struct nand *nand, struct ftl_alloc **out)
     a->block_valid = calloc(a->n_blocks, sizeof(uint32_t));
     a->block_valid_pages = calloc(a->n_blocks, sizeof(uint32_t));
     a->block_closed_at = calloc(a->n_blocks, sizeof(uint64_t));
+    a->block_prog_end = calloc(a->n_blocks, sizeof(uint32_t));
     a->page_valid = calloc(pages, sizeof(uint16_t));
     a->piece_bits = calloc((pages * a->pieces_per_page + 63) / 64, sizeof(uint64_t));
     a->free_list = calloc(a->dies, sizeof(uint64_t *));
@@ -100,6 +104,7 @@ ftl_alloc_destroy(struct ftl_alloc *a)
     free(a->block_valid);
     free(a->block_valid_pages);
     free(a->block_closed_at);
+    free(a->block_prog_end);
     free(a->page_valid);
     free(a->piece_bits);
     free(a);
@@ -118,10 +123,22 @@ ftl_stream_create(struct ftl_alloc *a, const char *name)
     return a->n_streams++;
 }
 
+void
+ftl_set_reserve(struct ftl_alloc *a, uint64_t blocks)
+{
+    a->reserve = blocks;
+}
+
+void
+ftl_set_gc_active(struct ftl_alloc *a, bool active)
+{
+    a->gc_active = active;
+}
+
 static uint64_t
 take_free_block(struct ftl_alloc *a, uint32_t die, int stream)
 {
-    if (a->free_count[die] == 0)
+    if (a->free_count[die] == 0 || (!a->gc_active && a->free_total <= a->reserve))
         return FTL_NO_BLOCK;
     uint64_t b = a->free_list[die][--a->free_count[die]];
     a->free_total--;
@@ -145,6 +162,7 @@ ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
         if (b != FTL_NO_BLOCK && a->block_next[b] + n > a->p->pages_per_block) {
             /* the tail cannot hold the run: close the block, its tail pages stay unused */
             a->stats.padding_pages += a->p->pages_per_block - a->block_next[b];
+            a->block_prog_end[b] = a->block_next[b]; /* the padded tail is never programmed */
             a->block_next[b] = a->p->pages_per_block;
             a->block_closed_at[b] = a->clock;
             s->open_block[die] = b = FTL_NO_BLOCK;
@@ -161,6 +179,7 @@ ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
         if (a->block_next[b] == a->p->pages_per_block) {
             s->open_block[die] = FTL_NO_BLOCK;
             a->block_closed_at[b] = a->clock;
+            a->block_prog_end[b] = a->p->pages_per_block;
         }
         return 0;
     }
@@ -321,7 +340,7 @@ collectable(const struct ftl_alloc *a, int stream, uint64_t b)
     uint32_t die = (uint32_t)(b / a->p->blocks_per_die);
     if (a->streams[stream].open_block[die] == b)
         return false;
-    return nand_block_write_pointer(a->nand, ftl_block_first_ppa(a, b)) == a->p->pages_per_block;
+    return nand_block_write_pointer(a->nand, ftl_block_first_ppa(a, b)) == a->block_prog_end[b];
 }
 
 uint64_t

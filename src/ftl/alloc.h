@@ -37,6 +37,15 @@ void ftl_set_gc_policy(struct ftl_alloc *a, enum ftl_gc_policy policy);
 int ftl_alloc_create(struct nand *nand, struct ftl_alloc **out);
 void ftl_alloc_destroy(struct ftl_alloc *a);
 
+/*
+ * Keep the last `blocks` free blocks for GC: outside GC mode, an allocation that would take one
+ * fails with -ENOSPC, so GC always has a block to move live data into.
+ */
+void ftl_set_reserve(struct ftl_alloc *a, uint64_t blocks);
+
+/* GC mode on or off: in GC mode allocations may take the reserved blocks. */
+void ftl_set_gc_active(struct ftl_alloc *a, bool active);
+
 /* Register a stream; returns its id (0..FTL_MAX_STREAMS-1). */
 int ftl_stream_create(struct ftl_alloc *a, const char *name);
 

@@ -397,10 +397,18 @@ kv_datalog_walk_block(struct kv_datalog *dl, struct sim_plan *plan, enum sim_pri
             struct kv_record rec = {d->key, d->klen, body + (size_t)d->piece * FTL_PIECE_BYTES,
                                     d->vlen, d->flags};
             if (d->piece + d->pieces > dl->ppp) {
-                /* a run: the only record of its pages; read all of them */
-                int pages = kv_datalog_read(dl, plan, prio, origin, &loc, &rec);
-                NVKV_CHECK(pages >= 0);
-                pages_read += (uint32_t)pages;
+                /* a run: the only record of its pages; its first page is in rbuf already,
+                 * read the others behind it */
+                uint32_t pages = (d->piece + d->pieces - 1) / dl->ppp + 1;
+                NVKV_CHECK(ensure_rbuf(dl, (size_t)pages * dl->p->page_bytes) == 0);
+                for (uint32_t k = 1; k < pages; k++) {
+                    int rc =
+                        nand_read(dl->env.nand, plan, ppa + k,
+                                  dl->rbuf + (size_t)k * dl->p->page_bytes, NULL, origin, prio);
+                    NVKV_CHECK_MSG(rc == 0, "datalog walk: %s", nand_last_violation(dl->env.nand));
+                }
+                pages_read += pages - 1;
+                rec.value = dl->rbuf + (size_t)d->piece * FTL_PIECE_BYTES;
             }
             if (!fn(arg, &rec, &loc))
                 return pages_read;

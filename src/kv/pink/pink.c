@@ -263,8 +263,7 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
     /* Physical headroom: padding inside pages and metadata on flash can exhaust blocks before
      * the logical capacity; below half the GC reserve, new data is refused so that buffered
      * data, compaction output and GC relocations always find a block. */
-    if (!(flags & PINK_F_TOMBSTONE) &&
-        ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2) {
+    if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2) {
         run_background(pk, plan, false, true);
         if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2)
             return KV_NO_SPACE;
@@ -518,6 +517,12 @@ pink_iter_next(struct kv_iter *it, struct sim_plan *plan, const void **key, uint
         it->returned = true;
         /* the newest version decides: a tombstone hides the key */
         uint32_t len = 0, reads = 0;
+        if (it->value == NULL) {
+            /* room for the largest value, so each value is read from flash once */
+            it->value_cap = pink_max_value(&pk->base, KV_KEY_MIN);
+            it->value = malloc(it->value_cap);
+            NVKV_CHECK(it->value != NULL);
+        }
         uint32_t cap = it->value_cap;
         enum kv_status s = lookup_value(pk, plan, it->key, olen, it->value, cap, &len, &reads);
         if (s != KV_OK)
@@ -586,6 +591,7 @@ pink_write_json(struct kv_engine *e, struct nvkv_json *j)
     struct pink *pk = as_pink(e);
     nvkv_json_double(j, "size_ratio", (double)pk->size_ratio_x100 / 100.0);
     nvkv_json_u64(j, "write_buffer_outside_budget_bytes", pk->write_buffer_outside_budget);
+    nvkv_json_u64(j, "metadata_over_budget_bytes", pk->dram_overcommit_bytes);
     nvkv_json_u64(j, "data_gcs", pk->data_gcs);
     nvkv_json_u64(j, "meta_gcs", pk->meta_gcs);
     nvkv_json_u64(j, "meta_pages_written", pk->meta_pages_written);
@@ -658,6 +664,8 @@ pink_create(const struct kv_env *env, struct kv_engine **out)
     if (!dev_dram_try_charge(env->dram, DEV_DRAM_WRITE_BUFFER, 2 * env->params->write_buffer_bytes))
         pk->write_buffer_outside_budget = 2 * env->params->write_buffer_bytes;
     pk->gc_threshold = kv_gc_threshold(env);
+    /* one block GC can always move live data into */
+    ftl_set_reserve(env->alloc, 1);
     for (uint32_t i = 0; i < pk->nlevels; i++)
         pk->lv[i].list_in_dram = true;
     pink__set_level_caps(pk);

@@ -94,8 +94,12 @@ static void
 touch_segment(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg)
 {
     struct pink_seg *s = &pk->lv[level].segs[seg];
-    if (s->in_dram || s->dirty || s->flash_ppa == PINK_NO_PPA)
-        return; /* in DRAM, already stale, or about to be written with its new contents */
+    if (s->in_dram) {
+        pink__meta_drop(pk, s); /* DRAM holds the truth; a flash copy would now be stale */
+        return;
+    }
+    if (s->dirty || s->flash_ppa == PINK_NO_PPA)
+        return; /* already stale, or about to be written with its new contents */
     int rc =
         nand_read(pk->base.env.nand, bg, s->flash_ppa, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
     NVKV_CHECK(rc == 0);
@@ -174,6 +178,8 @@ gc_meta_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
                            (unsigned long long)ppa);
             pink__meta_drop(pk, s);
             pink__meta_program(pk, bg, level, index, NAND_ORIGIN_GC);
+            s->dirty = false;                /* the copy just written is current */
+            pk->lv[level].list_dirty = true; /* the level list records the new place */
         }
     }
     pk->meta_gcs++;
@@ -190,6 +196,7 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
     if (pk->in_gc)
         return 0;
     pk->in_gc = true;
+    ftl_set_gc_active(a, true);
     /* bounded: each round frees a block unless no victim has anything to reclaim */
     for (uint64_t round = 0; ftl_free_blocks(a) < want && round < 4 * want + 16; round++) {
         uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
@@ -208,6 +215,12 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
             best = ftl_pick_victim_by_pieces(a, streams[s], min_free);
             best_stream = streams[s];
         }
+        /* nearly out of blocks: any victim that frees a page beats stopping */
+        for (int s = pk->flushing ? 2 : 0; s < 3 && best == FTL_NO_BLOCK && ftl_free_blocks(a) <= 2;
+             s++) {
+            best = ftl_pick_victim(a, streams[s], 1);
+            best_stream = streams[s];
+        }
         /* a victim's output needs room: it never exceeds one block (at least an eighth of the
          * victim is free), so one free block is all a round may take; a victim with nothing
          * valid needs none */
@@ -224,6 +237,7 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
         NVKV_CHECK(rc == 0);
         pk->st.gcs++;
     }
+    ftl_set_gc_active(a, false);
     pk->in_gc = false;
     return 0;
 }

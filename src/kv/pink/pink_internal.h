@@ -92,6 +92,7 @@ struct pink {
     uint64_t level_list_dram_bytes, seg_dram_bytes;
     uint64_t size_ratio_x100;
     uint64_t write_buffer_outside_budget; /* bytes of write buffer the budget could not hold */
+    uint64_t dram_overcommit_bytes;       /* metadata kept in memory because flash was exhausted */
 };
 
 extern const struct kv_engine_ops kv_pink_ops;

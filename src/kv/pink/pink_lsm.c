@@ -380,16 +380,23 @@ write_list_pages(struct pink *pk, struct sim_plan *bg, uint32_t level)
     for (uint64_t k = 0; k < pages; k++) {
         uint64_t ppa;
         int rc = pink__alloc_meta_page(pk, bg, &ppa);
-        NVKV_CHECK_MSG(rc == 0, "pink: no flash left for a level list (GC reserve exhausted)");
+        if (rc == -ENOSPC) {
+            /* no block left: the list stays in controller memory, reported over budget */
+            drop_list_pages(pk, l);
+            l->list_in_dram = true;
+            pk->dram_overcommit_bytes += l->list_bytes;
+            return;
+        }
+        NVKV_CHECK_MSG(rc == 0, "pink: level list page (%d)", rc);
         rc = nand_program(pk->base.env.nand, bg, ppa, NULL, NULL, NAND_ORIGIN_COMPACTION,
                           SIM_PRIO_BG);
         NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
         ftl_set_valid(pk->base.env.alloc, ppa, 0, ppp);
         pk->meta_owner[ppa] = PINK_OWNER(1, level, k);
         l->list_ppas[k] = ppa;
+        l->list_pages = (uint32_t)k + 1; /* meta GC may move a page while later ones go out */
         pk->meta_pages_written++;
     }
-    l->list_pages = (uint32_t)pages;
     l->list_dirty = false;
 }
 
