@@ -15,6 +15,8 @@ struct stream {
     uint64_t *open_block; /* per die, FTL_NO_BLOCK when none */
     uint32_t next_die;
     uint64_t blocks;
+    uint32_t width;      /* most blocks open at once (dies written in parallel) */
+    uint32_t open_count; /* blocks open now */
 };
 
 struct ftl_alloc {
@@ -120,6 +122,7 @@ ftl_stream_create(struct ftl_alloc *a, const char *name)
     NVKV_CHECK(s->open_block != NULL);
     for (uint32_t d = 0; d < a->dies; d++)
         s->open_block[d] = FTL_NO_BLOCK;
+    s->width = a->dies;
     return a->n_streams++;
 }
 
@@ -148,14 +151,22 @@ take_free_block(struct ftl_alloc *a, uint32_t die, int stream)
     return b;
 }
 
+void
+ftl_stream_set_width(struct ftl_alloc *a, int stream, uint32_t width)
+{
+    NVKV_CHECK(stream >= 0 && stream < a->n_streams && width >= 1);
+    a->streams[stream].width = width < a->dies ? width : a->dies;
+}
+
 int
 ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
 {
     NVKV_CHECK(stream >= 0 && stream < a->n_streams);
     NVKV_CHECK(n >= 1 && n <= a->p->pages_per_block);
     struct stream *s = &a->streams[stream];
-    /* Try each die once, starting at the stream's next die. */
-    for (uint32_t tries = 0; tries < a->dies; tries++) {
+    /* Try each die, starting at the stream's next die; twice round, since closing a block
+     * whose tail is too short frees a slot for a narrow stream to open another. */
+    for (uint32_t tries = 0; tries < 2 * a->dies; tries++) {
         uint32_t die = s->next_die;
         s->next_die = (s->next_die + 1) % a->dies;
         uint64_t b = s->open_block[die];
@@ -166,18 +177,23 @@ ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
             a->block_next[b] = a->p->pages_per_block;
             a->block_closed_at[b] = a->clock;
             s->open_block[die] = b = FTL_NO_BLOCK;
+            s->open_count--;
         }
         if (b == FTL_NO_BLOCK) {
+            if (s->open_count >= s->width)
+                continue; /* a narrow stream writes on through the blocks it has open */
             b = take_free_block(a, die, stream);
             if (b == FTL_NO_BLOCK)
                 continue;
             s->open_block[die] = b;
+            s->open_count++;
         }
         *ppa = b * a->p->pages_per_block + a->block_next[b];
         a->block_next[b] += n;
         a->clock += n;
         if (a->block_next[b] == a->p->pages_per_block) {
             s->open_block[die] = FTL_NO_BLOCK;
+            s->open_count--;
             a->block_closed_at[b] = a->clock;
             a->block_prog_end[b] = a->p->pages_per_block;
         }
@@ -377,8 +393,10 @@ ftl_erase_block(struct ftl_alloc *a, struct sim_plan *plan, uint64_t block, enum
         return rc;
     struct stream *s = &a->streams[a->block_stream[block]];
     uint32_t die = (uint32_t)(block / a->p->blocks_per_die);
-    if (s->open_block[die] == block)
+    if (s->open_block[die] == block) {
         s->open_block[die] = FTL_NO_BLOCK;
+        s->open_count--;
+    }
     s->blocks--;
     a->block_stream[block] = STREAM_FREE;
     a->block_next[block] = 0;

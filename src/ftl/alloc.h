@@ -50,6 +50,12 @@ void ftl_set_gc_active(struct ftl_alloc *a, bool active);
 int ftl_stream_create(struct ftl_alloc *a, const char *name);
 
 /*
+ * Let a stream keep at most `width` blocks open (default: one per die). Streams that write
+ * little, such as metadata or GC relocations, otherwise hold an open block on every die.
+ */
+void ftl_stream_set_width(struct ftl_alloc *a, int stream, uint32_t width);
+
+/*
  * Allocate `n` (1..pages_per_block) consecutive pages in one block of the stream and return the
  * first page's ppa. The pages must then be programmed in order. Pages left at the end of a
  * block too short for the run are skipped (counted as padding). -ENOSPC when no die has a free

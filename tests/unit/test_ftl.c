@@ -56,6 +56,29 @@ TEST(consecutive_pages_stripe_over_dies)
     teardown(&f);
 }
 
+TEST(a_narrow_stream_keeps_few_blocks_open)
+{
+    struct fixture f;
+    setup(&f);
+    int s = ftl_stream_create(f.a, "meta");
+    ftl_stream_set_width(f.a, s, 2);
+    uint32_t dies_used = 0;
+    for (uint32_t i = 0; i < 8; i++)
+        dies_used |= 1u << nand_addr_of(&f.p, page(&f, s)).die;
+    CHECK_EQ_U64(__builtin_popcount(dies_used), 2);
+    CHECK_EQ_U64(ftl_stream_blocks(f.a, s), 2);
+    /* when those blocks fill, the next ones open: still two at a time */
+    for (uint32_t i = 0; i < 8; i++)
+        page(&f, s);
+    CHECK_EQ_U64(ftl_stream_blocks(f.a, s), 2);
+    dies_used = 0;
+    for (uint32_t i = 0; i < 8; i++)
+        dies_used |= 1u << nand_addr_of(&f.p, page(&f, s)).die;
+    CHECK_EQ_U64(__builtin_popcount(dies_used), 2);
+    CHECK_EQ_U64(ftl_stream_blocks(f.a, s), 4);
+    teardown(&f);
+}
+
 TEST(runs_stay_in_one_block_and_pad_its_tail)
 {
     struct fixture f;
@@ -194,6 +217,7 @@ TEST(out_of_blocks_is_enospc)
 }
 
 TEST_MAIN(TEST_ENTRY(consecutive_pages_stripe_over_dies),
+          TEST_ENTRY(a_narrow_stream_keeps_few_blocks_open),
           TEST_ENTRY(runs_stay_in_one_block_and_pad_its_tail),
           TEST_ENTRY(piece_validity_counts_pages_and_blocks),
           TEST_ENTRY(victims_greedy_and_by_pieces),
