@@ -653,9 +653,12 @@ pink_create(const struct kv_env *env, struct kv_engine **out)
     pk->data_stream = ftl_stream_create(env->alloc, "pink-data");
     pk->gc_stream = ftl_stream_create(env->alloc, "pink-data-gc");
     pk->meta_stream = ftl_stream_create(env->alloc, "pink-meta");
-    /* metadata and relocations are a trickle next to flushes: one open block per channel */
+    /*
+     * GC relocations are a background trickle: one open block per channel. Meta segments keep
+     * every die, as compaction's writes need the parallelism (narrowing them to 8 dies cut
+     * IOPS by a third to a half on 1/64 runs).
+     */
     ftl_stream_set_width(env->alloc, pk->gc_stream, pk->np->channels);
-    ftl_stream_set_width(env->alloc, pk->meta_stream, pk->np->channels);
     NVKV_ERR(kv_datalog_create(env, pk->data_stream, NAND_ORIGIN_FLUSH, &pk->data_log));
     NVKV_ERR(kv_datalog_create(env, pk->gc_stream, NAND_ORIGIN_GC, &pk->gc_log));
     /*
