@@ -23,6 +23,7 @@
 #include "../../src/base/json.h"
 #include "../../src/base/rng.h"
 #include "harness.h"
+#include "harness_child.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Helpers
@@ -45,58 +46,6 @@ json_text(void (*fill)(struct nvkv_json *j), int *rc)
     *rc = nvkv_json_end(&j);
     fclose(f);
     return buf;
-}
-
-/*
- * Run `fn` in a child process with stderr captured into `out` (NUL-terminated); returns the
- * wait status, or -1 if the child could not be started.
- */
-static int
-run_in_child(void (*fn)(void), char *out, size_t cap)
-{
-    int fds[2];
-    out[0] = '\0';
-    if (pipe(fds) != 0)
-        return -1;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], STDERR_FILENO);
-        close(fds[1]);
-        fn();
-        _exit(0);
-    }
-    close(fds[1]);
-    size_t len = 0;
-    for (;;) {
-        ssize_t r = read(fds[0], out + len, cap - 1 - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-        if (len == cap - 1) {
-            char sink[256];
-            while (read(fds[0], sink, sizeof(sink)) > 0) {
-            }
-            break;
-        }
-    }
-    out[len] = '\0';
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
-    }
-    return status;
 }
 
 static bool
@@ -346,7 +295,7 @@ child_rng_below_zero(void)
 TEST(rng_below_zero_aborts)
 {
     char err[4096];
-    int status = run_in_child(child_rng_below_zero, err, sizeof(err));
+    int status = harness_run_in_child(child_rng_below_zero, err, sizeof(err));
     CHECK_MSG(aborted(status), "status %d, stderr: %s", status, err);
     CHECK_CONTAINS(err, "invariant violated");
     CHECK_CONTAINS(err, "n > 0");
@@ -595,7 +544,7 @@ TEST(json_misuse_aborts)
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[4096];
-        int status = run_in_child(cases[i].fn, err, sizeof(err));
+        int status = harness_run_in_child(cases[i].fn, err, sizeof(err));
         CHECK_MSG(aborted(status), "case %zu: status %d, stderr: %s", i, status, err);
         CHECK_CONTAINS(err, "invariant violated");
         CHECK_CONTAINS(err, cases[i].expr);
@@ -720,7 +669,7 @@ child_check_passes(void)
 TEST(check_reports_and_aborts)
 {
     char err[4096];
-    int status = run_in_child(child_check_with_context, err, sizeof(err));
+    int status = harness_run_in_child(child_check_with_context, err, sizeof(err));
     CHECK_MSG(aborted(status), "status %d", status);
     CHECK_CONTAINS(err, "nvkv: invariant violated at ");
     CHECK_CONTAINS(err, "test_base.c:");
@@ -728,12 +677,12 @@ TEST(check_reports_and_aborts)
     CHECK_CONTAINS(err, "nvkv:   x was 2\n");
     CHECK_CONTAINS(err, "context: vt=1234\n");
 
-    status = run_in_child(child_check_context_removed, err, sizeof(err));
+    status = harness_run_in_child(child_check_context_removed, err, sizeof(err));
     CHECK_MSG(aborted(status), "status %d", status);
     CHECK_CONTAINS(err, "x != 0");
     CHECK_MSG(strstr(err, "context:") == NULL, "stderr: %s", err);
 
-    status = run_in_child(child_check_passes, err, sizeof(err));
+    status = harness_run_in_child(child_check_passes, err, sizeof(err));
     CHECK_MSG(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
     CHECK_STR(err, "still running\n");
 }

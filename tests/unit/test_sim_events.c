@@ -15,6 +15,7 @@
 #include "../../src/base/rng.h"
 #include "../../src/sim/sim.h"
 #include "harness.h"
+#include "harness_child.h"
 #include "sim_test_util.h"
 
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -591,41 +592,8 @@ TEST(resource_counters_and_release)
 static bool
 dies_with_abort(void (*fn)(void), char *out, size_t out_len)
 {
-    int fds[2];
-    out[0] = '\0';
-    if (pipe(fds) != 0)
-        return false;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return false;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fds[1], STDERR_FILENO);
-        close(fds[1]);
-        fn();
-        _exit(0); /* returned: the misuse was not caught */
-    }
-    close(fds[1]);
-    size_t used = 0;
-    for (;;) {
-        ssize_t n = read(fds[0], out + used, out_len - 1 - used);
-        if (n <= 0)
-            break;
-        used += (size_t)n;
-        if (used == out_len - 1)
-            break;
-    }
-    out[used] = '\0';
-    close(fds[0]);
-    int status = 0;
-    if (waitpid(pid, &status, 0) != pid)
-        return false;
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+    int status = harness_run_in_child(fn, out, out_len);
+    return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }
 
 static void
