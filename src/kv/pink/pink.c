@@ -67,6 +67,7 @@ mem_put(struct pink *pk, const void *key, uint32_t klen, const void *value, uint
         mem_grow(pk);
     uint64_t h = key_hash(key, klen);
     struct pink_mem_entry *m = mem_slot(pk, key, klen, h);
+    pk->mem_version++;
     if (m->key != NULL) {
         pk->mem_bytes -= m->klen + m->vlen + MEM_ENTRY_OVERHEAD;
         free(m->key);
@@ -430,6 +431,9 @@ struct kv_iter {
     uint8_t *value;
     uint32_t value_cap;
     uint8_t out_key[KV_KEY_MAX];
+    /* the write buffer's entries in key order, valid while mem_version is unchanged */
+    const struct pink_mem_entry **mem_sorted;
+    uint64_t mem_n, mem_cap, mem_version;
 };
 
 static int
@@ -449,6 +453,7 @@ pink_iter_destroy(struct kv_iter *it)
     if (it == NULL)
         return;
     free(it->value);
+    free(it->mem_sorted);
     free(it);
 }
 
@@ -465,23 +470,62 @@ pink_iter_seek(struct kv_iter *it, struct sim_plan *plan, const void *key, uint3
     return KV_OK;
 }
 
+static int
+cmp_mem_entry(const void *a, const void *b)
+{
+    const struct pink_mem_entry *x = *(const struct pink_mem_entry *const *)a;
+    const struct pink_mem_entry *y = *(const struct pink_mem_entry *const *)b;
+    return kv_key_cmp(x->key, x->klen, y->key, y->klen);
+}
+
+/* The buffer's entries in key order: sorted again only when the buffer has changed. */
+static void
+sort_buffer(struct kv_iter *it)
+{
+    struct pink *pk = it->pk;
+    if (it->mem_sorted != NULL && it->mem_version == pk->mem_version)
+        return;
+    if (it->mem_cap < pk->mem_used) {
+        free(it->mem_sorted);
+        it->mem_cap = pk->mem_used * 2;
+        it->mem_sorted = malloc(it->mem_cap * sizeof(*it->mem_sorted));
+        NVKV_CHECK(it->mem_sorted != NULL);
+    }
+    if (it->mem_sorted == NULL) {
+        it->mem_cap = 16;
+        it->mem_sorted = malloc(it->mem_cap * sizeof(*it->mem_sorted));
+        NVKV_CHECK(it->mem_sorted != NULL);
+    }
+    it->mem_n = 0;
+    for (uint64_t i = 0; i < pk->mem_slots; i++)
+        if (pk->mem[i].key != NULL)
+            it->mem_sorted[it->mem_n++] = &pk->mem[i];
+    qsort(it->mem_sorted, it->mem_n, sizeof(*it->mem_sorted), cmp_mem_entry);
+    it->mem_version = pk->mem_version;
+}
+
 /* Smallest key > (or >= when inclusive) the position, over the buffer and every level. */
 static bool
-next_candidate(struct pink *pk, const uint8_t *pos, uint32_t plen, bool inclusive, uint8_t *out,
+next_candidate(struct kv_iter *it, const uint8_t *pos, uint32_t plen, bool inclusive, uint8_t *out,
                uint32_t *olen)
 {
+    struct pink *pk = it->pk;
     bool found = false;
-    for (uint64_t i = 0; i < pk->mem_slots; i++) {
-        const struct pink_mem_entry *m = &pk->mem[i];
-        if (m->key == NULL)
-            continue;
+    sort_buffer(it);
+    uint64_t lo = 0, hi = it->mem_n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const struct pink_mem_entry *m = it->mem_sorted[mid];
         int c = kv_key_cmp(m->key, m->klen, pos, plen);
-        if ((c > 0 || (inclusive && c == 0)) &&
-            (!found || kv_key_cmp(m->key, m->klen, out, *olen) < 0)) {
-            memcpy(out, m->key, m->klen);
-            *olen = m->klen;
-            found = true;
-        }
+        if (c < 0 || (c == 0 && !inclusive))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < it->mem_n) {
+        memcpy(out, it->mem_sorted[lo]->key, it->mem_sorted[lo]->klen);
+        *olen = it->mem_sorted[lo]->klen;
+        found = true;
     }
     for (uint32_t l = 0; l < pk->nlevels; l++) {
         const struct pink_level *lv = &pk->lv[l];
@@ -508,7 +552,7 @@ pink_iter_next(struct kv_iter *it, struct sim_plan *plan, const void **key, uint
         return KV_END;
     for (;;) {
         uint32_t olen = 0;
-        if (!next_candidate(pk, it->key, it->klen, !it->returned, it->out_key, &olen)) {
+        if (!next_candidate(it, it->key, it->klen, !it->returned, it->out_key, &olen)) {
             it->have_pos = false;
             return KV_END;
         }

@@ -76,6 +76,7 @@ struct pink {
     /* write buffer */
     struct pink_mem_entry *mem;
     uint64_t mem_slots, mem_used, mem_bytes;
+    uint64_t mem_version; /* bumped by every change to the buffer (iterators re-sort on change) */
     /* flash streams and writers */
     int data_stream, gc_stream, meta_stream;
     struct kv_datalog *data_log; /* flush output */

@@ -344,6 +344,7 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
     pk->flushing = false;
     pk->mem_used = 0;
     pk->mem_bytes = 0;
+    pk->mem_version++;
     *count = n;
     return out;
 }
