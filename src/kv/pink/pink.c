@@ -11,87 +11,10 @@
 #include "../../base/err.h"
 #include "pink_internal.h"
 
-#define MEM_ENTRY_OVERHEAD 16u /* skiplist node and lengths, as charged per buffered pair */
-
-static uint64_t
-key_hash(const void *key, uint32_t klen)
-{
-    /* FNV-1a: the write buffer's own table, not AnyKey's xxHash32 on-flash order */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    const uint8_t *p = key;
-    for (uint32_t i = 0; i < klen; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static struct pink *
 as_pink(struct kv_engine *e)
 {
     return (struct pink *)e;
-}
-
-/* ---- write buffer ---- */
-
-static struct pink_mem_entry *
-mem_slot(struct pink *pk, const void *key, uint32_t klen, uint64_t h)
-{
-    uint64_t mask = pk->mem_slots - 1;
-    for (uint64_t i = h & mask;; i = (i + 1) & mask) {
-        struct pink_mem_entry *m = &pk->mem[i];
-        if (m->key == NULL || (m->hash == h && kv_key_cmp(m->key, m->klen, key, klen) == 0))
-            return m;
-    }
-}
-
-static void
-mem_grow(struct pink *pk)
-{
-    struct pink_mem_entry *old = pk->mem;
-    uint64_t old_slots = pk->mem_slots;
-    pk->mem_slots *= 2;
-    pk->mem = calloc(pk->mem_slots, sizeof(*pk->mem));
-    NVKV_CHECK_MSG(pk->mem != NULL, "out of memory growing the write buffer");
-    for (uint64_t i = 0; i < old_slots; i++)
-        if (old[i].key != NULL)
-            *mem_slot(pk, old[i].key, old[i].klen, old[i].hash) = old[i];
-    free(old);
-}
-
-static void
-mem_put(struct pink *pk, const void *key, uint32_t klen, const void *value, uint32_t vlen,
-        uint8_t flags, bool assumed_new)
-{
-    if ((pk->mem_used + 1) * 10 > pk->mem_slots * 7)
-        mem_grow(pk);
-    uint64_t h = key_hash(key, klen);
-    struct pink_mem_entry *m = mem_slot(pk, key, klen, h);
-    pk->mem_version++;
-    if (m->key != NULL) {
-        pk->mem_bytes -= m->klen + m->vlen + MEM_ENTRY_OVERHEAD;
-        free(m->key);
-    } else {
-        pk->mem_used++;
-    }
-    m->key = malloc((size_t)klen + vlen);
-    NVKV_CHECK_MSG(m->key != NULL, "out of memory for a buffered pair");
-    memcpy(m->key, key, klen);
-    if (vlen > 0)
-        memcpy(m->key + klen, value, vlen);
-    m->klen = (uint8_t)klen;
-    m->vlen = vlen;
-    m->flags = flags;
-    m->assumed_new = assumed_new;
-    m->hash = h;
-    pk->mem_bytes += klen + vlen + MEM_ENTRY_OVERHEAD;
-}
-
-static const struct pink_mem_entry *
-mem_find(struct pink *pk, const void *key, uint32_t klen)
-{
-    const struct pink_mem_entry *m = mem_slot(pk, key, klen, key_hash(key, klen));
-    return m->key != NULL ? m : NULL;
 }
 
 /* ---- lookups ---- */
@@ -107,7 +30,7 @@ static struct current
 current_version(struct pink *pk, const void *key, uint32_t klen)
 {
     struct current c = {false, 0, 0};
-    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    const struct kv_mem_entry *m = kv_membuf_find(&pk->mem, key, klen);
     if (m != NULL) {
         if (!(m->flags & PINK_F_TOMBSTONE))
             c = (struct current){true, m->vlen, kv_record_pieces(klen, m->vlen)};
@@ -245,7 +168,7 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
      * flush corrects the counts when it meets an older version (supersede), which keeps the
      * level search off the PUT path.
      */
-    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    const struct kv_mem_entry *m = kv_membuf_find(&pk->mem, key, klen);
     struct current cur = {false, 0, 0};
     bool assumed_new = false;
     if (m != NULL) {
@@ -280,8 +203,8 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
     }
     dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_WRITE,
                    dev_cpu_hash_ns(pk->base.env.cpu, klen));
-    mem_put(pk, key, klen, value, vlen, flags, assumed_new);
-    if (pk->mem_bytes >= pk->base.env.params->write_buffer_bytes)
+    kv_membuf_put(&pk->mem, key, klen, value, vlen, flags, assumed_new);
+    if (pk->mem.bytes >= pk->base.env.params->write_buffer_bytes)
         run_background(pk, plan, true, true);
     return KV_OK;
 }
@@ -298,7 +221,7 @@ charged_exists(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t
                enum sim_prio prio)
 {
     struct cost c = {plan, prio, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
-    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    const struct kv_mem_entry *m = kv_membuf_find(&pk->mem, key, klen);
     bool exists;
     if (m != NULL) {
         exists = !(m->flags & PINK_F_TOMBSTONE);
@@ -383,12 +306,12 @@ lookup_value(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t k
 {
     struct cost c = {plan, SIM_PRIO_FG_READ, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
     enum kv_status s = KV_NOT_FOUND;
-    const struct pink_mem_entry *m = mem_find(pk, key, klen);
+    const struct kv_mem_entry *m = kv_membuf_find(&pk->mem, key, klen);
     if (m != NULL) {
         if (!(m->flags & PINK_F_TOMBSTONE)) {
             *vlen = m->vlen;
             if (buf_len > 0)
-                memcpy(buf, m->key + m->klen, m->vlen < buf_len ? m->vlen : buf_len);
+                memcpy(buf, kv_mem_value(m), m->vlen < buf_len ? m->vlen : buf_len);
             s = KV_OK;
         }
     } else {
@@ -432,7 +355,7 @@ struct kv_iter {
     uint32_t value_cap;
     uint8_t out_key[KV_KEY_MAX];
     /* the write buffer's entries in key order, valid while mem_version is unchanged */
-    const struct pink_mem_entry **mem_sorted;
+    struct kv_mem_entry **mem_sorted;
     uint64_t mem_n, mem_cap, mem_version;
 };
 
@@ -470,38 +393,15 @@ pink_iter_seek(struct kv_iter *it, struct sim_plan *plan, const void *key, uint3
     return KV_OK;
 }
 
-static int
-cmp_mem_entry(const void *a, const void *b)
-{
-    const struct pink_mem_entry *x = *(const struct pink_mem_entry *const *)a;
-    const struct pink_mem_entry *y = *(const struct pink_mem_entry *const *)b;
-    return kv_key_cmp(x->key, x->klen, y->key, y->klen);
-}
-
 /* The buffer's entries in key order: sorted again only when the buffer has changed. */
 static void
 sort_buffer(struct kv_iter *it)
 {
     struct pink *pk = it->pk;
-    if (it->mem_sorted != NULL && it->mem_version == pk->mem_version)
+    if (it->mem_sorted != NULL && it->mem_version == pk->mem.version)
         return;
-    if (it->mem_cap < pk->mem_used) {
-        free(it->mem_sorted);
-        it->mem_cap = pk->mem_used * 2;
-        it->mem_sorted = malloc(it->mem_cap * sizeof(*it->mem_sorted));
-        NVKV_CHECK(it->mem_sorted != NULL);
-    }
-    if (it->mem_sorted == NULL) {
-        it->mem_cap = 16;
-        it->mem_sorted = malloc(it->mem_cap * sizeof(*it->mem_sorted));
-        NVKV_CHECK(it->mem_sorted != NULL);
-    }
-    it->mem_n = 0;
-    for (uint64_t i = 0; i < pk->mem_slots; i++)
-        if (pk->mem[i].key != NULL)
-            it->mem_sorted[it->mem_n++] = &pk->mem[i];
-    qsort(it->mem_sorted, it->mem_n, sizeof(*it->mem_sorted), cmp_mem_entry);
-    it->mem_version = pk->mem_version;
+    it->mem_n = kv_membuf_sorted(&pk->mem, &it->mem_sorted, &it->mem_cap);
+    it->mem_version = pk->mem.version;
 }
 
 /* Smallest key > (or >= when inclusive) the position, over the buffer and every level. */
@@ -515,7 +415,7 @@ next_candidate(struct kv_iter *it, const uint8_t *pos, uint32_t plen, bool inclu
     uint64_t lo = 0, hi = it->mem_n;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        const struct pink_mem_entry *m = it->mem_sorted[mid];
+        const struct kv_mem_entry *m = it->mem_sorted[mid];
         int c = kv_key_cmp(m->key, m->klen, pos, plen);
         if (c < 0 || (c == 0 && !inclusive))
             lo = mid + 1;
@@ -614,8 +514,8 @@ pink_stats(struct kv_engine *e)
     pk->st.metadata_flash_bytes[DEV_DRAM_LEVEL_LISTS] = list_flash;
     /* buffered PUTs counted as new keys until their flush: settle them for the report */
     pk->st_view = pk->st;
-    for (uint64_t i = 0; i < pk->mem_slots; i++) {
-        const struct pink_mem_entry *m = &pk->mem[i];
+    for (uint64_t i = 0; i < pk->mem.nslots; i++) {
+        const struct kv_mem_entry *m = &pk->mem.slots[i];
         uint32_t level;
         uint64_t idx;
         if (m->key == NULL || !m->assumed_new || !pink__find(pk, m->key, m->klen, &level, &idx))
@@ -664,9 +564,7 @@ pink_destroy(struct kv_engine *e)
     struct pink *pk = as_pink(e);
     if (pk == NULL)
         return;
-    for (uint64_t i = 0; pk->mem != NULL && i < pk->mem_slots; i++)
-        free(pk->mem[i].key);
-    free(pk->mem);
+    kv_membuf_free(&pk->mem);
     for (uint32_t i = 0; i < pk->nlevels; i++)
         pink__free_level(&pk->lv[i]);
     kv_datalog_destroy(pk->data_log);
@@ -687,10 +585,8 @@ pink_create(const struct kv_env *env, struct kv_engine **out)
     pk->nlevels = env->params->pink_levels;
     NVKV_CHECK(pk->nlevels >= 1 && pk->nlevels <= PINK_MAX_LEVELS);
     nvkv_hist_init(&pk->st.flash_reads_per_get);
-    pk->mem_slots = 1024;
-    pk->mem = calloc(pk->mem_slots, sizeof(*pk->mem));
     pk->meta_owner = calloc(nand_total_pages(pk->np), sizeof(uint32_t));
-    if (pk->mem == NULL || pk->meta_owner == NULL) {
+    if (kv_membuf_init(&pk->mem) != 0 || pk->meta_owner == NULL) {
         rc = -ENOMEM;
         goto err;
     }

@@ -17,6 +17,7 @@
 
 #include "../datalog.h"
 #include "../engine.h"
+#include "../membuf.h"
 
 #define PINK_MAX_LEVELS 8
 #define PINK_NO_PPA     UINT64_MAX
@@ -56,16 +57,6 @@ struct pink_level {
     uint64_t cap_segs; /* compaction threshold in segments (last level: unbounded) */
 };
 
-/* The write buffer: an open-addressing hash table of key -> newest value or tombstone. */
-struct pink_mem_entry {
-    uint8_t *key; /* key bytes followed by value bytes; NULL = empty slot */
-    uint8_t klen;
-    uint8_t flags;
-    bool assumed_new; /* counted as a new key without searching the levels; corrected at flush */
-    uint32_t vlen;
-    uint64_t hash;
-};
-
 struct pink {
     struct kv_engine base;
     const struct nand_params *np;
@@ -74,9 +65,7 @@ struct pink {
     uint32_t nlevels;
     struct pink_level lv[PINK_MAX_LEVELS];
     /* write buffer */
-    struct pink_mem_entry *mem;
-    uint64_t mem_slots, mem_used, mem_bytes;
-    uint64_t mem_version; /* bumped by every change to the buffer (iterators re-sort on change) */
+    struct kv_membuf mem;
     /* flash streams and writers */
     int data_stream, gc_stream, meta_stream;
     struct kv_datalog *data_log; /* flush output */

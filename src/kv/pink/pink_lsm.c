@@ -275,7 +275,7 @@ compact_level(struct pink *pk, struct sim_plan *bg, uint32_t s)
  * its level until a merge drops it, with no record left (pieces 0) so nothing frees it twice.
  */
 static void
-supersede(struct pink *pk, const struct pink_mem_entry *m)
+supersede(struct pink *pk, const struct kv_mem_entry *m)
 {
     uint32_t level;
     uint64_t idx;
@@ -292,14 +292,6 @@ supersede(struct pink *pk, const struct pink_mem_entry *m)
     old->loc.pieces = 0;
 }
 
-static int
-cmp_mem(const void *a, const void *b)
-{
-    const struct pink_mem_entry *x = *(const struct pink_mem_entry *const *)a;
-    const struct pink_mem_entry *y = *(const struct pink_mem_entry *const *)b;
-    return kv_key_cmp(x->key, x->klen, y->key, y->klen);
-}
-
 /* Write the buffered pairs as data records; returns the sorted entries (owned). */
 static struct pink_entry *
 write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
@@ -308,16 +300,14 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
     /* room first: GC must not run while flushed records have no level entry yet, and one
      * write buffer always fits in the GC reserve */
     pink__make_room(pk, bg);
-    struct pink_mem_entry **sorted = malloc((pk->mem_used + 1) * sizeof(*sorted));
-    struct pink_entry *out = malloc((pk->mem_used + 1) * sizeof(*out));
-    NVKV_CHECK(sorted != NULL && out != NULL);
-    for (uint64_t i = 0; i < pk->mem_slots; i++)
-        if (pk->mem[i].key != NULL)
-            sorted[n++] = &pk->mem[i];
-    qsort(sorted, n, sizeof(*sorted), cmp_mem);
+    struct kv_mem_entry **sorted = NULL;
+    uint64_t sorted_cap = 0;
+    n = kv_membuf_sorted(&pk->mem, &sorted, &sorted_cap);
+    struct pink_entry *out = malloc((n + 1) * sizeof(*out));
+    NVKV_CHECK(out != NULL);
     pk->flushing = true;
     for (uint64_t i = 0; i < n; i++) {
-        struct pink_mem_entry *m = sorted[i];
+        struct kv_mem_entry *m = sorted[i];
         struct pink_entry *e = &out[i];
         e->key = malloc(m->klen);
         NVKV_CHECK(e->key != NULL);
@@ -337,14 +327,10 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
             }
             NVKV_CHECK_MSG(rc == 0, "pink: no flash left to flush the write buffer (%d)", rc);
         }
-        free(m->key);
-        m->key = NULL;
     }
     free(sorted);
     pk->flushing = false;
-    pk->mem_used = 0;
-    pk->mem_bytes = 0;
-    pk->mem_version++;
+    kv_membuf_clear(&pk->mem);
     *count = n;
     return out;
 }
