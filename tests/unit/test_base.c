@@ -22,6 +22,7 @@
 #include "../../src/base/err.h"
 #include "../../src/base/json.h"
 #include "../../src/base/rng.h"
+#include "../../src/base/xxh32.h"
 #include "harness.h"
 #include "harness_child.h"
 
@@ -102,6 +103,19 @@ TEST(rng_known_answers)
     CHECK((r.s[0] | r.s[1] | r.s[2] | r.s[3]) != 0);
     uint64_t x = nvkv_rng_next(&r), y = nvkv_rng_next(&r);
     CHECK(x != 0 || y != 0);
+}
+
+TEST(xxh32_known_answers)
+{
+    /* Published XXH32 values (seed 0): the empty input, short inputs through the tail loops, and
+     * python-xxhash's documented example (>= 16 bytes: the four-lane stripes). */
+    CHECK_EQ_U64(nvkv_xxh32("", 0, 0), 0x02CC5D05u);
+    CHECK_EQ_U64(nvkv_xxh32("a", 1, 0), 0x550D7456u);
+    CHECK_EQ_U64(nvkv_xxh32("abc", 3, 0), 0x32D153FFu);
+    const char *s = "Nobody inspects the spammish repetition";
+    CHECK_EQ_U64(nvkv_xxh32(s, strlen(s), 0), 0xE2293B2Fu);
+    /* the seed changes the value */
+    CHECK_NE_U64(nvkv_xxh32("abc", 3, 1), 0x32D153FFu);
 }
 
 TEST(rng_same_seed_same_sequence)
@@ -687,9 +701,9 @@ TEST(check_reports_and_aborts)
     CHECK_STR(err, "still running\n");
 }
 
-TEST_MAIN(TEST_ENTRY(rng_known_answers), TEST_ENTRY(rng_same_seed_same_sequence),
-          TEST_ENTRY(rng_derive_streams), TEST_ENTRY(rng_below_range),
-          TEST_ENTRY(rng_below_uniform), TEST_ENTRY(rng_unit_range),
+TEST_MAIN(TEST_ENTRY(rng_known_answers), TEST_ENTRY(xxh32_known_answers),
+          TEST_ENTRY(rng_same_seed_same_sequence), TEST_ENTRY(rng_derive_streams),
+          TEST_ENTRY(rng_below_range), TEST_ENTRY(rng_below_uniform), TEST_ENTRY(rng_unit_range),
           TEST_ENTRY(rng_below_zero_aborts), TEST_ENTRY(json_document_exact),
           TEST_ENTRY(json_escaping), TEST_ENTRY(json_doubles_and_nonfinite),
           TEST_ENTRY(json_empty_and_deep), TEST_ENTRY(json_write_error),
