@@ -40,6 +40,14 @@ struct key_desc {
 static const char *const cell_names[] = {"slc", "mlc", "tlc", NULL};
 static const int cell_values[] = {NAND_CELL_SLC, NAND_CELL_MLC, NAND_CELL_TLC};
 static const char *const backend_names[] = {"ram", "file", NULL};
+static const char *const hl_names[] = {"all", "upper", NULL};
+static const int hl_values[] = {KV_ANYKEY_HL_ALL, KV_ANYKEY_HL_UPPER};
+static const char *const coll_names[] = {"bits", "scan", NULL};
+static const int coll_values[] = {KV_ANYKEY_COLL_BITS, KV_ANYKEY_COLL_SCAN};
+static const char *const treev_names[] = {"last", "log", NULL};
+static const int treev_values[] = {KV_ANYKEY_TREE_LAST, KV_ANYKEY_TREE_LOG};
+static const char *const plus_names[] = {"paper", "code", NULL};
+static const int plus_values[] = {KV_ANYKEY_PLUS_PAPER, KV_ANYKEY_PLUS_CODE};
 static const char *const gc_policy_names[] = {"greedy", "cost-benefit", NULL};
 static const int gc_policy_values[] = {FTL_GC_GREEDY, FTL_GC_COST_BENEFIT};
 static const int backend_values[] = {NAND_BACKEND_RAM, NAND_BACKEND_FILE};
@@ -79,6 +87,31 @@ static const struct key_desc keys[] = {
      "device DRAM per index entry of the hash engine"},
     {"hash.bucket_entries", K_U32, OFF(kv.hash_bucket_entries), 0, 1u << 20, 0, 0, NULL, NULL,
      "index entries per flash bucket page once the table spills (0 = page / entry size)"},
+    {"anykey.group_pages", K_U32, OFF(kv.anykey.group_pages), 1, 255, 0, 0, NULL, NULL,
+     "pages of a data segment group (at most a block)"},
+    {"anykey.group_entities", K_U32, OFF(kv.anykey.group_entities), 1, 1u << 20, 0, 0, NULL, NULL,
+     "KV entities a data segment group holds at most"},
+    {"anykey.levels", K_U32, OFF(kv.anykey.levels), 2, 8, 0, 0, NULL, NULL,
+     "LSM levels of AnyKey below the write buffer"},
+    {"anykey.size_ratio", K_DOUBLE, OFF(kv.anykey.size_ratio), 0, 0, -1e-9, 1e6, NULL, NULL,
+     "level size ratio (<= 1: derived from the device's group count, as KVEMU does)"},
+    {"anykey.vlog_pct", K_DOUBLE, OFF(kv.anykey.vlog_pct), 0, 0, 0.0, 90.0, NULL, NULL,
+     "value log share of the raw blocks in percent; full log => log-triggered compaction"},
+    {"anykey.inline_max", K_SIZE, OFF(kv.anykey.inline_max), 0, 1u << 21, 0, 0, NULL, NULL,
+     "largest value a group holds inline; larger ones stay in the value log (0 = what fits a "
+     "page)"},
+    {"anykey.hash_lists", K_ENUM, OFF(kv.anykey.hash_lists), 0, 0, 0, 0, hl_names, hl_values,
+     "hash lists in remaining DRAM: all levels top-down (paper) or upper levels only (KVEMU)"},
+    {"anykey.collision", K_ENUM, OFF(kv.anykey.collision), 0, 0, 0, 0, coll_names, coll_values,
+     "hash collisions across pages: collision bits (paper) or neighbour scan (KVEMU)"},
+    {"anykey.tree_values", K_ENUM, OFF(kv.anykey.tree_values), 0, 0, 0, 0, treev_names,
+     treev_values, "tree compaction into the last level inlines logged values (last) or not (log)"},
+    {"anykey.alpha", K_DOUBLE, OFF(kv.anykey.alpha), 0, 0, -1e-9, 1.0, NULL, NULL,
+     "AnyKey+: stop merging logged values into L_n at threshold x alpha"},
+    {"anykey.plus_policy", K_ENUM, OFF(kv.anykey.plus_policy), 0, 0, 0, 0, plus_names, plus_values,
+     "AnyKey+ log-triggered compaction: paper (alpha, most invalid) or code (KVEMU)"},
+    {"anykey.relog_min", K_SIZE, OFF(kv.anykey.relog_min), 0, 1u << 21, 0, 0, NULL, NULL,
+     "AnyKey+ code policy: logged values over this many bytes are re-logged, not inlined"},
     {"nand.channels", K_U32, OFF(nand.channels), 1, 256, 0, 0, NULL, NULL, "flash channels"},
     {"nand.dies_per_channel", K_U32, OFF(nand.dies_per_channel), 1, 256, 0, 0, NULL, NULL,
      "dies (chips) sharing each channel"},

@@ -6,12 +6,12 @@
 
 extern const struct kv_engine_ops kv_pink_ops;
 extern const struct kv_engine_ops kv_hash_ops;
+extern const struct kv_engine_ops kv_anykey_ops;
+extern const struct kv_engine_ops kv_anykey_plus_ops;
 
 /* One line per engine. */
 const struct kv_engine_ops *const kv_engines[] = {
-    &kv_pink_ops,
-    &kv_hash_ops,
-    NULL,
+    &kv_pink_ops, &kv_hash_ops, &kv_anykey_ops, &kv_anykey_plus_ops, NULL,
 };
 
 const struct kv_engine_ops *
@@ -75,6 +75,19 @@ kv_params_default(struct kv_params *p)
     p->hash_bucket_entries = 0; /* 0: derived from the page size */
     p->gc_free_blocks = 0;      /* 0: derived, see kv_gc_threshold() */
     p->gc_policy = FTL_GC_GREEDY;
+    /* AnyKey (ASPLOS'25) and KVEMU's lksv3 constants */
+    p->anykey.group_pages = 32;      /* PG_N */
+    p->anykey.group_entities = 8192; /* the group writer's cap */
+    p->anykey.levels = 4;            /* LSM_LEVELN */
+    p->anykey.size_ratio = 0;
+    p->anykey.vlog_pct = 5;   /* "half of the 10% over-provisioned space" */
+    p->anykey.inline_max = 0; /* any value whose entity fits a page (KVEMU: MAXVALUESIZE 4096) */
+    p->anykey.hash_lists = KV_ANYKEY_HL_ALL;
+    p->anykey.collision = KV_ANYKEY_COLL_BITS;
+    p->anykey.tree_values = KV_ANYKEY_TREE_LAST;
+    p->anykey.alpha = 0.9;
+    p->anykey.plus_policy = KV_ANYKEY_PLUS_PAPER;
+    p->anykey.relog_min = 512;
 }
 
 uint64_t

@@ -64,7 +64,45 @@ struct kv_env {
     uint64_t seed;
 };
 
-/* Knobs of every engine (the [kv], [pink] and [hash] config sections). */
+/* AnyKey's and AnyKey+'s knobs (the [anykey] config section); defaults from the ASPLOS'25 paper. */
+enum kv_anykey_hash_lists {
+    KV_ANYKEY_HL_ALL = 0, /* paper: hash lists in the DRAM that remains, top levels first */
+    KV_ANYKEY_HL_UPPER,   /* KVEMU: never for the last level */
+};
+
+enum kv_anykey_collision {
+    KV_ANYKEY_COLL_BITS = 0, /* paper: 2 collision bits per page say when to read a neighbour */
+    KV_ANYKEY_COLL_SCAN,     /* KVEMU: a miss on a page the hash list vouched for reads both
+                                neighbours */
+};
+
+enum kv_anykey_tree_values {
+    KV_ANYKEY_TREE_LAST = 0, /* KVEMU: a tree compaction into the last level inlines values */
+    KV_ANYKEY_TREE_LOG,      /* values leave the log only through log-triggered compaction */
+};
+
+enum kv_anykey_plus_policy {
+    KV_ANYKEY_PLUS_PAPER = 0, /* stop inlining at threshold x alpha; source = most invalid bytes */
+    KV_ANYKEY_PLUS_CODE,      /* KVEMU "OURS+": re-log values over relog_min bytes; source = the
+                                 level most referenced by the emptiest log block */
+};
+
+struct kv_anykey_params {
+    uint32_t group_pages;    /* pages of a data segment group (PG_N) */
+    uint32_t group_entities; /* KV entities a group holds at most */
+    uint32_t levels;         /* LSM levels below the write buffer */
+    double size_ratio;       /* <= 1: derived from capacity as KVEMU does */
+    double vlog_pct;         /* value log share of the raw blocks, in percent */
+    uint32_t inline_max;     /* largest value a group holds inline */
+    int hash_lists;          /* enum kv_anykey_hash_lists */
+    int collision;           /* enum kv_anykey_collision */
+    int tree_values;         /* enum kv_anykey_tree_values */
+    double alpha;            /* AnyKey+: stop inlining into L_n at threshold x alpha */
+    int plus_policy;         /* enum kv_anykey_plus_policy */
+    uint32_t relog_min;      /* AnyKey+ code policy: values over this are re-logged */
+};
+
+/* Knobs of every engine (the [kv], [pink], [hash] and [anykey] config sections). */
 struct kv_params {
     uint64_t write_buffer_bytes;  /* one memtable; engines keep an active and an immutable one */
     uint32_t pink_levels;         /* LSM levels below the write buffer */
@@ -72,6 +110,7 @@ struct kv_params {
     uint32_t hash_bucket_entries; /* entries per flash bucket page when the table spills */
     uint32_t gc_free_blocks;      /* start GC when fewer free blocks remain */
     int gc_policy;                /* enum ftl_gc_policy */
+    struct kv_anykey_params anykey;
 };
 
 void kv_params_default(struct kv_params *p);
