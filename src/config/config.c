@@ -112,6 +112,8 @@ static const struct key_desc keys[] = {
      "AnyKey+ log-triggered compaction: paper (alpha, most invalid) or code (KVEMU)"},
     {"anykey.relog_min", K_SIZE, OFF(kv.anykey.relog_min), 0, 1u << 21, 0, 0, NULL, NULL,
      "AnyKey+ code policy: logged values over this many bytes are re-logged, not inlined"},
+    {"anykey.gc_cost_limit", K_DOUBLE, OFF(kv.anykey.gc_cost_limit), 0, 0, 0.0, 1e9, NULL, NULL,
+     "refuse new data while recent GC wrote more pages than this for each page it freed"},
     {"nand.channels", K_U32, OFF(nand.channels), 1, 256, 0, 0, NULL, NULL, "flash channels"},
     {"nand.dies_per_channel", K_U32, OFF(nand.dies_per_channel), 1, 256, 0, 0, NULL, NULL,
      "dies (chips) sharing each channel"},

@@ -17,6 +17,7 @@ struct stream {
     uint64_t blocks;
     uint32_t width;      /* most blocks open at once (dies written in parallel) */
     uint32_t open_count; /* blocks open now */
+    bool block_first;    /* fill a die's block before moving to the next die */
 };
 
 struct ftl_alloc {
@@ -158,6 +159,13 @@ ftl_stream_set_width(struct ftl_alloc *a, int stream, uint32_t width)
     a->streams[stream].width = width < a->dies ? width : a->dies;
 }
 
+void
+ftl_stream_set_block_first(struct ftl_alloc *a, int stream, bool on)
+{
+    NVKV_CHECK(stream >= 0 && stream < a->n_streams);
+    a->streams[stream].block_first = on;
+}
+
 int
 ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
 {
@@ -168,8 +176,11 @@ ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
      * whose tail is too short frees a slot for a narrow stream to open another. */
     for (uint32_t tries = 0; tries < 2 * a->dies; tries++) {
         uint32_t die = s->next_die;
-        s->next_die = (s->next_die + 1) % a->dies;
+        uint32_t after = (s->next_die + 1) % a->dies;
+        s->next_die = after;
         uint64_t b = s->open_block[die];
+        if (s->block_first && b != FTL_NO_BLOCK && a->block_next[b] + n <= a->p->pages_per_block)
+            s->next_die = die; /* stay: the run fits the block this die is filling */
         if (b != FTL_NO_BLOCK && a->block_next[b] + n > a->p->pages_per_block) {
             /* the tail cannot hold the run: close the block, its tail pages stay unused */
             a->stats.padding_pages += a->p->pages_per_block - a->block_next[b];
@@ -187,11 +198,14 @@ ftl_alloc_run(struct ftl_alloc *a, int stream, uint32_t n, uint64_t *ppa)
                 continue;
             s->open_block[die] = b;
             s->open_count++;
+            if (s->block_first)
+                s->next_die = die; /* a fresh block: fill it before moving on */
         }
         *ppa = b * a->p->pages_per_block + a->block_next[b];
         a->block_next[b] += n;
         a->clock += n;
         if (a->block_next[b] == a->p->pages_per_block) {
+            s->next_die = after;
             s->open_block[die] = FTL_NO_BLOCK;
             s->open_count--;
             a->block_closed_at[b] = a->clock;
@@ -376,6 +390,22 @@ ftl_pick_victim_by_pieces(const struct ftl_alloc *a, int stream, uint64_t min_fr
         if (best == FTL_NO_BLOCK || score > best_score) {
             best = b;
             best_score = score;
+        }
+    }
+    return best;
+}
+
+uint64_t
+ftl_pick_victim_by(const struct ftl_alloc *a, int stream, ftl_victim_cost_fn *cost, void *arg)
+{
+    uint64_t best = FTL_NO_BLOCK, best_cost = UINT64_MAX;
+    for (uint64_t b = 0; b < a->n_blocks; b++) {
+        if (!collectable(a, stream, b))
+            continue;
+        uint64_t c = cost(arg, b);
+        if (c < best_cost) {
+            best = b;
+            best_cost = c;
         }
     }
     return best;

@@ -56,6 +56,14 @@ int ftl_stream_create(struct ftl_alloc *a, const char *name);
 void ftl_stream_set_width(struct ftl_alloc *a, int stream, uint32_t width);
 
 /*
+ * Let a stream fill one die's block before it moves on to the next die (default: each
+ * allocation goes to the next die). For runs that die together, such as AnyKey's groups written
+ * by one compaction: a block then holds neighbouring groups, and a later compaction of that key
+ * range frees the whole block instead of a hole in eight.
+ */
+void ftl_stream_set_block_first(struct ftl_alloc *a, int stream, bool on);
+
+/*
  * Allocate `n` (1..pages_per_block) consecutive pages in one block of the stream and return the
  * first page's ppa. The pages must then be programmed in order. Pages left at the end of a
  * block too short for the run are skipped (counted as padding). -ENOSPC when no die has a free
@@ -92,6 +100,14 @@ uint64_t ftl_pick_victim(const struct ftl_alloc *a, int stream, uint64_t min_fre
  * pages, where no block has whole free pages. FTL_NO_BLOCK when none.
  */
 uint64_t ftl_pick_victim_by_pieces(const struct ftl_alloc *a, int stream, uint64_t min_free_pages);
+
+/*
+ * Victim by the engine's own measure: the fully programmed block of `stream` with the lowest
+ * cost(arg, block) (e.g. live bytes, where pieces are too coarse). FTL_NO_BLOCK when none.
+ */
+typedef uint64_t ftl_victim_cost_fn(void *arg, uint64_t block);
+uint64_t ftl_pick_victim_by(const struct ftl_alloc *a, int stream, ftl_victim_cost_fn *cost,
+                            void *arg);
 
 /* Pages of a block holding at least one valid piece. */
 uint32_t ftl_block_valid_pages(const struct ftl_alloc *a, uint64_t block);

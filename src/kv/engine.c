@@ -80,14 +80,15 @@ kv_params_default(struct kv_params *p)
     p->anykey.group_entities = 8192; /* the group writer's cap */
     p->anykey.levels = 4;            /* LSM_LEVELN */
     p->anykey.size_ratio = 0;
-    p->anykey.vlog_pct = 5;   /* "half of the 10% over-provisioned space" */
-    p->anykey.inline_max = 0; /* any value whose entity fits a page (KVEMU: MAXVALUESIZE 4096) */
+    p->anykey.vlog_pct = 5;      /* "half of the 10% over-provisioned space" */
+    p->anykey.inline_max = 4096; /* KVEMU MAXVALUESIZE: every paper workload inlines */
     p->anykey.hash_lists = KV_ANYKEY_HL_ALL;
     p->anykey.collision = KV_ANYKEY_COLL_BITS;
     p->anykey.tree_values = KV_ANYKEY_TREE_LAST;
     p->anykey.alpha = 0.9;
     p->anykey.plus_policy = KV_ANYKEY_PLUS_PAPER;
     p->anykey.relog_min = 512;
+    p->anykey.gc_cost_limit = 4;
 }
 
 uint64_t

@@ -100,6 +100,7 @@ struct kv_anykey_params {
     double alpha;            /* AnyKey+: stop inlining into L_n at threshold x alpha */
     int plus_policy;         /* enum kv_anykey_plus_policy */
     uint32_t relog_min;      /* AnyKey+ code policy: values over this are re-logged */
+    double gc_cost_limit;    /* refuse new data while GC writes more pages than this per freed */
 };
 
 /* Knobs of every engine (the [kv], [pink], [hash] and [anykey] config sections). */

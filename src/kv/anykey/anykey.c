@@ -59,7 +59,7 @@ read_group_span(struct anykey *ak, struct cost *c, const struct ak_group *g, uin
                 uint32_t hi)
 {
     for (uint32_t p = lo; p <= hi; p++)
-        read_page(ak, c, g->ppa + p, NAND_ORIGIN_HOST);
+        read_page(ak, c, g->ppas[p], NAND_ORIGIN_HOST);
     ak->neighbour_reads += hi - lo;
 }
 
@@ -127,7 +127,7 @@ lsm_lookup(struct anykey *ak, struct cost *c, const void *key, uint32_t klen, ui
         if (!l->list_in_dram) {
             /* a level list that did not fit DRAM costs a flash read to probe (KVEMU charges
              * its cache misses the same way; the group's first page stands in for it) */
-            read_page(ak, c, g->ppa, NAND_ORIGIN_META);
+            read_page(ak, c, g->ppas[0], NAND_ORIGIN_META);
             ak->level_list_reads++;
         }
         uint32_t f, last;
@@ -162,7 +162,7 @@ read_entity(struct anykey *ak, struct cost *c, const struct ak_group *g, const s
             bool want_value, void *buf, uint32_t buf_len, uint32_t *vlen)
 {
     uint8_t hdr[AK_ENT_HEADER + KV_KEY_MAX + AK_PTR_BYTES];
-    uint64_t ppa = g->ppa + e->page;
+    uint64_t ppa = g->ppas[e->page];
     uint32_t n = AK_ENT_HEADER + e->klen;
     struct nand *nand = ak->base.env.nand;
     int rc = nand_copy_out(nand, ppa, e->off, n, hdr);
@@ -296,9 +296,15 @@ do_write(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t kle
     } else {
         assumed_new = true;
     }
-    uint64_t need = (flags & AK_F_TOMBSTONE) ? 0 : ak_need(klen, vlen);
-    uint64_t cur = present ? ak_need(klen, cur_vlen) : 0;
+    uint64_t need = (flags & AK_F_TOMBSTONE) ? 0 : ak_need(ak, klen, vlen);
+    uint64_t cur = present ? ak_need(ak, klen, cur_vlen) : 0;
     if (need > cur && ak->live_need + need - cur > ak->base.env.exposed_bytes)
+        return KV_NO_SPACE;
+    /* full in practice: GC lately wrote more than gc_cost_limit pages for each page it freed
+     * (stale versions and log blocks held by values compaction has not reached yet); more
+     * data would only raise that, so new data waits for deletes and compactions */
+    if (need > cur && ak->gc_copied_win > ak->gc_freed_win * ak->p->gc_cost_limit &&
+        ak->gc_copied_win > 4ull * ak->np->pages_per_block)
         return KV_NO_SPACE;
     /* physical headroom: stale versions and value-log blocks still referenced can fill the
      * flash before the logical capacity; new data is refused while a flush with its
@@ -315,8 +321,6 @@ do_write(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t kle
         if (ftl_free_blocks(ak->base.env.alloc) <= floor)
             return KV_NO_SPACE;
     }
-    if (flags & AK_F_TOMBSTONE)
-        ak->gc_futile = false; /* a delete can let the next GC or compaction free something */
     ak->live_need = ak->live_need + need - cur;
     if (present) {
         ak->st.live_keys--;
@@ -518,7 +522,7 @@ next_candidate(struct kv_iter *it, struct sim_plan *plan, bool inclusive, uint32
         if (g != it->table_read[l]) {
             /* entering a group: its key-order table (first page) locates the entities */
             struct cost c = {plan, SIM_PRIO_FG_READ, 0, 0};
-            read_page(ak, &c, g->ppa, NAND_ORIGIN_HOST);
+            read_page(ak, &c, g->ppas[0], NAND_ORIGIN_HOST);
             it->table_read[l] = g;
         }
         if (!found || kv_key_cmp(e->key, e->klen, it->out_key, *olen) < 0) {
@@ -620,8 +624,11 @@ ak_write_json(struct kv_engine *e, struct nvkv_json *j)
     nvkv_json_u64(j, "group_pages_written", ak->group_pages_written);
     nvkv_json_u64(j, "compaction_page_reads", ak->compaction_page_reads);
     nvkv_json_u64(j, "group_gcs", ak->group_gcs);
+    nvkv_json_double(j, "gc_recent_cost",
+                     ak->gc_freed_win ? (double)ak->gc_copied_win / (double)ak->gc_freed_win : 0.0);
     nvkv_json_u64(j, "groups_relocated", ak->groups_relocated);
     nvkv_json_u64(j, "vlog_blocks", ftl_stream_blocks(ak->base.env.alloc, ak->vlog_stream));
+    nvkv_json_u64(j, "vlog_pages_in_use", ak->vlog.pages_in_use);
     nvkv_json_u64(j, "vlog_limit_blocks", ak->vlog_limit_blocks);
     nvkv_json_u64(j, "vlog_blocks_reclaimed", ak->vlog_blocks_reclaimed);
     nvkv_json_u64(j, "vlog_pages_written", ak->vlog.pages_programmed);
@@ -693,6 +700,7 @@ create(const struct kv_env *env, bool plus, struct kv_engine **out)
     ak->plus = plus;
     ak->nlevels = ak->p->levels;
     ak->last_log_dest = -1;
+    ak->vlog_gc_block = FTL_NO_BLOCK;
     NVKV_CHECK(ak->nlevels >= 2 && ak->nlevels <= AK_MAX_LEVELS);
     /* a group never takes more than a quarter of a block, so runs pack blocks with little
      * padding (32 of 256 pages on the paper's device) */
@@ -714,17 +722,23 @@ create(const struct kv_env *env, bool plus, struct kv_engine **out)
     ak->gc_stream = ftl_stream_create(env->alloc, "anykey-groups-gc");
     ak->vlog_stream = ftl_stream_create(env->alloc, "anykey-vlog");
     ftl_stream_set_width(env->alloc, ak->gc_stream, np->channels);
-    /* the log's open blocks must leave most of its share for data */
+    /* a block holds neighbouring groups of one compaction, which later die together: the
+     * paper's reason that most group victims need no copy (4.2.4.4) */
+    ftl_stream_set_block_first(env->alloc, ak->group_stream, true);
+    ftl_stream_set_block_first(env->alloc, ak->gc_stream, true);
+    /* the log writes (and compaction reads it) on as many dies as its share has blocks */
     ftl_stream_set_width(env->alloc, ak->vlog_stream,
-                         clamp_u32(ak->vlog_limit_blocks / 4, 1, nand_dies(np)));
+                         clamp_u32(ak->vlog_limit_blocks, 1, nand_dies(np)));
     NVKV_ERR(ak_vlog_init(&ak->vlog, &ak->base.env, ak->vlog_stream));
     if (!dev_dram_try_charge(env->dram, DEV_DRAM_WRITE_BUFFER, 2 * env->params->write_buffer_bytes))
         ak->write_buffer_outside_budget = 2 * env->params->write_buffer_bytes;
     ak->gc_threshold = kv_gc_threshold(env);
     /* a flush needs the log blocks of two write buffers and a group run or two in flight */
-    ak->write_reserve = ak->gc_threshold + 2 +
+    ak->write_reserve = ak->gc_threshold / 2 + 1 +
                         (2 * env->params->write_buffer_bytes + block_bytes - 1) / block_bytes;
     ftl_set_reserve(env->alloc, 1);
+    ak->pack_num = (uint64_t)ak->group_pages * (np->page_bytes - AK_PAGE_FOOTER);
+    ak->pack_den = ak_group_budget(ak);
     ak_set_level_caps(ak);
     ak_recompute_residency(ak);
     ak->base.ops = plus ? &kv_anykey_plus_ops : &kv_anykey_ops;

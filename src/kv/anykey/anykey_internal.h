@@ -76,11 +76,12 @@ struct ak_group {
     uint32_t n;
     uint32_t npages;
     uint32_t first_entity_page; /* pages before it hold only the key table */
-    uint64_t ppa;               /* first page */
-    uint16_t *prefix;           /* [npages]: hash >> 16 of each entity page's first entity */
-    uint8_t *collide;           /* [npages]: collision bits */
-    uint32_t *hashes;           /* [n] ascending: the hash list */
-    uint8_t *hpage;             /* [n] page of the entity with hashes[i] */
+    uint64_t *ppas;   /* [npages]; the level list keeps the first, the rest follow from it (the
+                         next pages of the block, or of the superblock line) */
+    uint16_t *prefix; /* [npages]: hash >> 16 of each entity page's first entity */
+    uint8_t *collide; /* [npages]: collision bits */
+    uint32_t *hashes; /* [n] ascending: the hash list */
+    uint8_t *hpage;   /* [n] page of the entity with hashes[i] */
     bool hl_in_dram;
     uint64_t logged_bytes; /* value bytes in the log referenced by this group */
     uint64_t stale_bytes;  /* ... of those, shadowed by newer versions (invalid) */
@@ -104,10 +105,12 @@ struct ak_vlog {
     uint8_t *buf; /* the open page */
     uint32_t used;
     uint64_t open_ppa;
-    uint32_t *live; /* per ppa: live entry bytes (value-log pages) */
-    uint8_t *rbuf;  /* read scratch */
+    uint32_t *live;       /* per ppa: live entry bytes (value-log pages) */
+    uint64_t *block_live; /* per block: the same, summed (GC's victim measure) */
+    uint8_t *rbuf;        /* read scratch */
     uint32_t rbuf_cap;
     uint64_t entries, bytes, pages_programmed;
+    uint64_t pages_in_use; /* programmed pages in blocks the log still holds */
 };
 
 /* Why values move during a merge. */
@@ -151,11 +154,14 @@ struct anykey {
     uint64_t gc_threshold;
     uint64_t write_reserve; /* free blocks below which new data is refused */
     uint64_t vlog_limit_blocks;
-    uint64_t vlog_retry_blocks; /* after a log compaction that could not get under the limit */
+    uint64_t vlog_retry_pages; /* after a log compaction that could not get under the limit */
     struct sim_plan *bg_pending;
     bool in_gc, in_compaction;
+    uint64_t vlog_gc_block; /* the log block a value-log GC is emptying (FTL_NO_BLOCK: none) */
     bool gc_futile;     /* the last GC for a refused write could not make room; reset by a flush */
     uint64_t live_need; /* flash bytes the present keys need (entity + value) */
+    uint64_t pack_num, pack_den;          /* group room / group budget */
+    uint64_t gc_copied_win, gc_freed_win; /* recent GC pages copied / freed (decay per flush) */
     double size_ratio;
     int last_log_dest;  /* level a log-triggered compaction just filled, -1 none */
     uint64_t last_vppa; /* compaction's last value-log page read (one read per page) */
@@ -179,11 +185,17 @@ ak_entity_bytes(const struct ak_entity *e, bool inline_value)
     return AK_ENT_HEADER + e->klen + v;
 }
 
-/* Flash bytes a live key needs (for the capacity check). */
+/*
+ * Flash bytes a live key needs (the capacity check): its entity with a pointer and its log
+ * entry, scaled by how full groups are packed (ak_group_budget leaves page tails and a margin
+ * free), so that the logical capacity is one the layout can really hold.
+ */
 static inline uint64_t
-ak_need(uint32_t klen, uint32_t vlen)
+ak_need(const struct anykey *ak, uint32_t klen, uint32_t vlen)
 {
-    return AK_ENT_HEADER + klen + AK_VLOG_HEADER + (uint64_t)vlen;
+    uint64_t bytes =
+        AK_ENT_HEADER + klen + AK_PTR_BYTES + AK_TABLE_ENTRY + AK_VLOG_HEADER + (uint64_t)vlen;
+    return bytes * ak->pack_num / ak->pack_den;
 }
 
 /* anykey_vlog.c */
@@ -203,6 +215,8 @@ int ak_vlog_read(struct ak_vlog *v, struct sim_plan *plan, enum sim_prio prio,
 void ak_vlog_kill(struct ak_vlog *v, uint64_t ppa, uint32_t klen, uint32_t vlen);
 int ak_vlog_flush(struct ak_vlog *v, struct sim_plan *plan);
 bool ak_vlog_is_open_page(const struct ak_vlog *v, uint64_t ppa);
+/* The log block with the fewest live bytes, and those bytes. */
+uint64_t ak_vlog_victim(struct ak_vlog *v, uint64_t *live_bytes);
 /* Offsets of the entries of a programmed log page (at most max); *run_pages > 0 when the page
  * starts a multi-page entry. Untimed: the caller records the read. */
 int ak_vlog_entries_of_page(struct ak_vlog *v, uint64_t ppa, uint16_t *offs, uint32_t max,

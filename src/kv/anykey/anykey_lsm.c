@@ -117,7 +117,7 @@ static void
 read_group_pages(struct anykey *ak, struct sim_plan *bg, const struct ak_group *g)
 {
     for (uint32_t p = 0; p < g->npages; p++) {
-        int rc = nand_read(ak->base.env.nand, bg, g->ppa + p, NULL, NULL, NAND_ORIGIN_COMPACTION,
+        int rc = nand_read(ak->base.env.nand, bg, g->ppas[p], NULL, NULL, NAND_ORIGIN_COMPACTION,
                            SIM_PRIO_BG);
         NVKV_CHECK_MSG(rc == 0, "anykey: %s", nand_last_violation(ak->base.env.nand));
         ak->compaction_page_reads++;
@@ -207,15 +207,15 @@ assign_targets(struct anykey *ak, struct mvec *out, enum ak_merge_kind kind, boo
 }
 
 /*
- * A level's size for its threshold: the pages of its groups, as KVEMU counts groups (n_files).
- * The paper's tree trigger also counts the values a level references in the log; that reading
- * makes AnyKey+'s alpha stop (which only keeps values out of L_n's groups) unable to prevent a
- * chain, so the size here is what both the code and AnyKey+'s design measure.
+ * A level's size for its threshold (paper 4.2.4.3): its groups plus the values they reference in
+ * the value log. KVEMU counts groups only; with pointer-sized entities the upper levels then
+ * hold every key while the values pile up in the log (seen on small devices and large values),
+ * and log-triggered compaction must move whole levels at once.
  */
 static uint64_t
 group_size(const struct anykey *ak, const struct ak_group *g)
 {
-    return (uint64_t)g->npages * ak->np->page_bytes;
+    return (uint64_t)g->npages * ak->np->page_bytes + g->logged_bytes;
 }
 
 static uint64_t
@@ -506,19 +506,29 @@ ak_reclaim_vlog(struct anykey *ak, struct sim_plan *bg)
     struct ftl_alloc *a = ak->base.env.alloc;
     for (;;) {
         uint64_t v = ftl_pick_victim(a, ak->vlog_stream, ak->np->pages_per_block);
-        if (v == FTL_NO_BLOCK || ftl_block_valid_pieces(a, v) != 0)
-            break;
+        if (v == FTL_NO_BLOCK || ftl_block_valid_pieces(a, v) != 0 || v == ak->vlog_gc_block)
+            break; /* (a value-log GC walking that block erases it itself) */
+        ak->vlog.pages_in_use -=
+            nand_block_write_pointer(ak->base.env.nand, ftl_block_first_ppa(a, v));
         int rc = ftl_erase_block(a, bg, v, NAND_ORIGIN_VLOG, SIM_PRIO_BG);
         NVKV_CHECK(rc == 0);
         ak->vlog_blocks_reclaimed++;
     }
 }
 
+/* The log's share counts programmed pages: its open blocks (one per die it writes) would
+ * otherwise fill a small device's share before a byte is in them. */
+static uint64_t
+vlog_limit_pages(const struct anykey *ak)
+{
+    return ak->vlog_limit_blocks * ak->np->pages_per_block;
+}
+
 static bool
 vlog_full(const struct anykey *ak)
 {
-    uint64_t blocks = ftl_stream_blocks(ak->base.env.alloc, ak->vlog_stream);
-    return blocks >= ak->vlog_limit_blocks && blocks >= ak->vlog_retry_blocks;
+    uint64_t used = ak->vlog.pages_in_use;
+    return used >= vlog_limit_pages(ak) && used >= ak->vlog_retry_pages;
 }
 
 /* Log-triggered compaction; returns the value-log blocks it freed. */
@@ -574,12 +584,9 @@ ak_log_compaction(struct anykey *ak, struct sim_plan *bg)
     if (bg != NULL)
         sim_plan_barrier(bg);
     ak_reclaim_vlog(ak, bg);
-    uint64_t blocks = ftl_stream_blocks(ak->base.env.alloc, ak->vlog_stream);
-    /* still over: values too large to inline hold the log; wait until it grows an eighth more */
-    ak->vlog_retry_blocks =
-        blocks >= ak->vlog_limit_blocks
-            ? blocks + (ak->vlog_limit_blocks / 8 ? ak->vlog_limit_blocks / 8 : 1)
-            : 0;
+    /* still over (values too large to inline, or no room): wait until it grows an eighth more */
+    uint64_t used = ak->vlog.pages_in_use, limit = vlog_limit_pages(ak);
+    ak->vlog_retry_pages = used >= limit ? used + limit / 8 + 1 : 0;
     ak->in_compaction = was;
     return (int)(ak->vlog_blocks_reclaimed - before);
 }
@@ -613,7 +620,7 @@ supersede(struct anykey *ak, const struct kv_mem_entry *m)
         /* the PUT counted a new key; it replaced this one */
         ak->st.live_keys--;
         ak->st.live_bytes -= old->klen + old->vlen;
-        ak->live_need -= ak_need(old->klen, old->vlen);
+        ak->live_need -= ak_need(ak, old->klen, old->vlen);
     }
     old->flags |= AK_F_STALE;
     if (old->flags & AK_F_LOGGED)
@@ -667,10 +674,21 @@ ak_flush(struct anykey *ak, struct sim_plan *bg)
     merge_into(ak, bg, &src, NULL, 0, 0, AK_MERGE_FLUSH, NAND_ORIGIN_FLUSH);
     ak->st.flushes++;
     ak->gc_futile = false;
+    ak->gc_copied_win -= ak->gc_copied_win / 8;
+    ak->gc_freed_win -= ak->gc_freed_win / 8;
     tree_cascade(ak, bg);
     if (vlog_full(ak)) {
         ak_log_compaction(ak, bg);
         tree_cascade(ak, bg);
+    }
+    /* a log compaction that could not run (no room) or left the log over its share: the
+     * emptiest log blocks are collected instead (bounded, each frees a block or stops) */
+    for (uint32_t i = 0; i < 8 && ak->vlog.pages_in_use >= vlog_limit_pages(ak); i++) {
+        ak->in_compaction = false;
+        bool done = ak_vlog_gc(ak, bg);
+        ak->in_compaction = true;
+        if (!done)
+            break;
     }
     ak->in_compaction = false;
     if (bg != NULL)
@@ -712,7 +730,7 @@ ak_recompute_residency(struct anykey *ak)
 /* The group of a level whose entity for `key` points at (ppa, off) in the log. */
 static bool
 referencing_group(struct anykey *ak, const uint8_t *key, uint32_t klen, uint64_t ppa, uint16_t off,
-                  uint32_t *level, uint32_t *gi)
+                  uint32_t *level, uint32_t *gi, int64_t *idx_out)
 {
     for (uint32_t s = 0; s < ak->nlevels; s++) {
         const struct ak_level *l = &ak->lv[s];
@@ -726,6 +744,7 @@ referencing_group(struct anykey *ak, const uint8_t *key, uint32_t klen, uint64_t
         if ((e->flags & AK_F_LOGGED) && e->vppa == ppa && e->voff == off) {
             *level = s;
             *gi = (uint32_t)g;
+            *idx_out = idx;
             return true;
         }
     }
@@ -775,11 +794,13 @@ bool
 ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
 {
     struct ftl_alloc *a = ak->base.env.alloc;
-    if (ak->in_compaction || ftl_free_blocks(a) < 2)
-        return false; /* a rewrite needs a group run and the log's head */
-    uint64_t victim = ftl_pick_victim(a, ak->vlog_stream, 1);
-    if (victim == FTL_NO_BLOCK)
-        return false;
+    if (ak->in_compaction || ak->vlog_gc_block != FTL_NO_BLOCK || ftl_free_blocks(a) < 2)
+        return false; /* not nested; a rewrite needs a group run and the log's head */
+    uint64_t live, block_bytes = (uint64_t)ak->np->pages_per_block * ak->np->page_bytes;
+    uint64_t victim = ak_vlog_victim(&ak->vlog, &live);
+    if (victim == FTL_NO_BLOCK || live > block_bytes * 7 / 8)
+        return false; /* moving it would gain less than an eighth of a block */
+    ak->vlog_gc_block = victim;
     uint64_t first = ftl_block_first_ppa(a, victim), end = first + ak->np->pages_per_block;
     uint16_t offs[AK_MAX_PAGE_ENTRIES];
     uint8_t key[KV_KEY_MAX];
@@ -799,16 +820,30 @@ ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
             NVKV_CHECK(rc >= 0);
             memcpy(key, k, klen);
             uint32_t s, gi;
+            int64_t idx;
+            if (!referencing_group(ak, key, klen, ppa, offs[i], &s, &gi, &idx))
+                continue;
+            struct ak_group *g = ak->lv[s].g[gi];
+            struct ak_entity *e = &g->e[idx];
+            if (e->flags & AK_F_STALE) {
+                /* GC checks validity as PinK's does: a shadowed version's value is dead; its
+                 * entity (never read again, dropped by the next compaction) lets go of it */
+                ak_vlog_kill(&ak->vlog, e->vppa, e->klen, e->vlen);
+                e->flags &= (uint8_t)~AK_F_LOGGED;
+                g->logged_bytes -= e->vlen;
+                g->stale_bytes -= e->vlen;
+                continue;
+            }
             if (ftl_free_blocks(a) < 2)
                 break; /* out of room: what moved so far stays moved */
-            if (referencing_group(ak, key, klen, ppa, offs[i], &s, &gi))
-                rewrite_group(ak, bg, s, gi, first, end);
+            rewrite_group(ak, bg, s, gi, first, end);
         }
         if (run > 1)
             ppa += run - 1;
     }
     if (bg != NULL)
         sim_plan_barrier(bg);
+    ak->vlog_gc_block = FTL_NO_BLOCK;
     ak_reclaim_vlog(ak, bg);
     ak->vlog_gcs++;
     return true;

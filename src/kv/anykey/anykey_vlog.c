@@ -25,9 +25,10 @@ ak_vlog_init(struct ak_vlog *v, const struct kv_env *env, int stream)
     v->open_ppa = AK_NO_PPA;
     v->buf = calloc(1, np->page_bytes);
     v->live = calloc(nand_total_pages(np), sizeof(uint32_t));
+    v->block_live = calloc(nand_total_pages(np) / np->pages_per_block, sizeof(uint64_t));
     v->rbuf_cap = np->page_bytes;
     v->rbuf = malloc(v->rbuf_cap);
-    if (v->buf == NULL || v->live == NULL || v->rbuf == NULL)
+    if (v->buf == NULL || v->live == NULL || v->block_live == NULL || v->rbuf == NULL)
         return -ENOMEM;
     return 0;
 }
@@ -37,6 +38,7 @@ ak_vlog_free(struct ak_vlog *v)
 {
     free(v->buf);
     free(v->live);
+    free(v->block_live);
     free(v->rbuf);
     memset(v, 0, sizeof(*v));
 }
@@ -63,6 +65,7 @@ add_live(struct ak_vlog *v, uint64_t ppa, uint32_t bytes)
     if (v->live[ppa] == 0)
         ftl_set_valid(v->env->alloc, ppa, 0, ftl_pieces_per_page(v->env->alloc));
     v->live[ppa] += bytes;
+    v->block_live[ppa / nand_params(v->env->nand)->pages_per_block] += bytes;
 }
 
 static void
@@ -71,6 +74,7 @@ drop_live(struct ak_vlog *v, uint64_t ppa, uint32_t bytes)
     NVKV_CHECK_MSG(v->live[ppa] >= bytes, "anykey vlog: page %llu loses %u of %u live bytes",
                    (unsigned long long)ppa, bytes, v->live[ppa]);
     v->live[ppa] -= bytes;
+    v->block_live[ppa / nand_params(v->env->nand)->pages_per_block] -= bytes;
     if (v->live[ppa] == 0)
         ftl_invalidate(v->env->alloc, ppa, 0, ftl_pieces_per_page(v->env->alloc));
 }
@@ -81,6 +85,7 @@ program_page(struct ak_vlog *v, struct sim_plan *plan, uint64_t ppa, const uint8
     int rc = nand_program(v->env->nand, plan, ppa, data, NULL, NAND_ORIGIN_VLOG, SIM_PRIO_BG);
     NVKV_CHECK_MSG(rc == 0, "anykey vlog: %s", nand_last_violation(v->env->nand));
     v->pages_programmed++;
+    v->pages_in_use++;
     return 0;
 }
 
@@ -297,4 +302,18 @@ ak_vlog_entries_of_page(struct ak_vlog *v, uint64_t ppa, uint16_t *offs, uint32_
         off += (uint32_t)size;
     }
     return (int)n;
+}
+
+static uint64_t
+block_live_cost(void *arg, uint64_t block)
+{
+    return ((const struct ak_vlog *)arg)->block_live[block];
+}
+
+uint64_t
+ak_vlog_victim(struct ak_vlog *v, uint64_t *live_bytes)
+{
+    uint64_t b = ftl_pick_victim_by(v->env->alloc, v->stream, block_live_cost, v);
+    *live_bytes = b == FTL_NO_BLOCK ? 0 : v->block_live[b];
+    return b;
 }
