@@ -51,6 +51,10 @@ nvmedev_close(struct nvmedev *d)
 {
     if (d == NULL)
         return;
+    /* finish what is in flight (a CQ doorbell after the last completion, say): plans in
+     * flight belong to the event queue */
+    if (d->kd != NULL)
+        sim_run(d->kd->sim, UINT64_MAX);
     host_drv_destroy(d->drv);
     nvme_ctrl_destroy(d->ctrl);
     kvdev_close(d->kd);
