@@ -17,6 +17,7 @@
 struct nvkv_dev {
     struct nvmedev *d;
     uint32_t completed; /* completions seen by nvkv_poll */
+    int sync_done;      /* the synchronous call's request completed */
 };
 
 /* The driver's request lives in the caller's nvkv_req. */
@@ -113,23 +114,23 @@ nvkv_poll(nvkv_dev *d)
 static void
 sync_done(struct nvkv_req *r)
 {
-    *(int *)r->arg = 1;
+    ((struct nvkv_dev *)r->arg)->sync_done = 1;
 }
 
 /* Submit on queue 1 (waiting for room when it pushes back) and run until it completes. */
 static int
 run_sync(nvkv_dev *d, struct nvkv_req *r)
 {
-    int done = 0;
     r->cb = sync_done;
-    r->arg = &done;
+    r->arg = d;
+    d->sync_done = 0;
     int rc;
     while ((rc = nvkv_submit(d, 1, r)) == -EAGAIN)
         if (nvkv_poll(d) == 0 && sim_pending_events(d->d->kd->sim) == 0)
             return -EAGAIN;
     if (rc != 0)
         return rc;
-    while (!done)
+    while (!d->sync_done)
         if (!sim_step(d->d->kd->sim))
             return -EIO; /* a submitted request always completes: a bug if reached */
     return r->status;

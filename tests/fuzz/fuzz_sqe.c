@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool
 known_status(uint16_t st)
 {
-    return st == NVME_SC_SUCCESS || st == NVME_SC_INVALID_OPCODE ||
-           st == NVME_SC_INVALID_FIELD || st == NVME_SC_INVALID_KEY_SIZE;
+    return st == NVME_SC_SUCCESS || st == NVME_SC_INVALID_OPCODE || st == NVME_SC_INVALID_FIELD ||
+           st == NVME_SC_INVALID_KEY_SIZE;
 }
 
 int
