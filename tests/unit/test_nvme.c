@@ -662,8 +662,60 @@ TEST(packing_counts_page_writes)
     CHECK_EQ_U64(nvme_pack_page_writes(&s), 3);
 }
 
+/* BandSlim sequences on several queues at once: each SQ keeps its own open value. */
+TEST(piggyback_on_several_queues)
+{
+    static const char *const sets[] = {"nvme.xfer=piggyback", "nvme.queues=3",
+                                       "nvme.queue_depth=16", NULL};
+    struct rig t;
+    if (!rig_open(&t, sets))
+        return;
+
+    enum {
+        N = 30
+    };
+
+    static uint8_t vals[N][1000];
+    struct host_req r[N];
+    uint8_t keys[N][4];
+    struct async_ctx a = {0};
+    int next = 0;
+    while (a.done < N) {
+        /* keep every queue busy with a sequence while requests remain */
+        for (uint16_t q = 1; q <= 3 && next < N; q++) {
+            nvkv_put_le32(keys[next], (uint32_t)next);
+            uint32_t n = 100 + (uint32_t)next * 29;
+            fill(vals[next], n, (uint64_t)next);
+            r[next] = (struct host_req){.op = HOST_OP_STORE,
+                                        .key = keys[next],
+                                        .klen = 4,
+                                        .value = vals[next],
+                                        .vlen = n,
+                                        .done = async_done,
+                                        .arg = &a};
+            int rc = host_submit(t.d->drv, q, &r[next]);
+            CHECK(rc == 0 || rc == -EAGAIN);
+            if (rc == 0)
+                next++;
+        }
+        if (!sim_step(t.sim))
+            break;
+    }
+    sim_run(t.sim, UINT64_MAX);
+    CHECK_EQ_INT(a.done, N);
+    for (int i = 0; i < N; i++) {
+        uint8_t back[1000];
+        uint32_t got = 0;
+        CHECK_EQ_INT(retrieve(&t, keys[i], 4, back, sizeof(back), &got), 0);
+        CHECK_EQ_U64(got, r[i].vlen);
+        CHECK(memcmp(back, vals[i], r[i].vlen) == 0);
+    }
+    rig_close(&t);
+}
+
 TEST_MAIN(TEST_ENTRY(bytes_per_method_by_hand), TEST_ENTRY(retrieve_bytes_by_hand),
           TEST_ENTRY(every_method_round_trips_0_to_2mib), TEST_ENTRY(queue_wrap_around),
           TEST_ENTRY(back_pressure), TEST_ENTRY(bad_commands_get_their_status),
           TEST_ENTRY(store_options_and_short_buffers), TEST_ENTRY(list_keys),
-          TEST_ENTRY(cq_full_defers_completions), TEST_ENTRY(packing_counts_page_writes))
+          TEST_ENTRY(cq_full_defers_completions), TEST_ENTRY(packing_counts_page_writes),
+          TEST_ENTRY(piggyback_on_several_queues))
