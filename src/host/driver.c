@@ -170,7 +170,8 @@ on_irq(void *arg, uint16_t qid)
     if (q->cq_pending)
         return;
     q->cq_pending = true;
-    sim_after(q->d->sim, q->d->p.host_complete_ns, process_cq, q);
+    sim_after(q->d->sim, q->d->p.interrupts ? q->d->p.host_complete_ns : q->d->p.host_poll_ns,
+              process_cq, q);
 }
 
 /* ---- building commands ---- */

@@ -598,7 +598,8 @@ run_one(struct nvme_ctrl *c, struct ctrl_q *q, bool with_doorbell)
     sim_plan_barrier(plan);
     pcie_plan_write(&c->link, plan, prio, PCIE_D2H, PCIE_KIND_CQE,
                     (uintptr_t)(q->cq + (size_t)q->cq_tail * NVME_CQE_BYTES), NVME_CQE_BYTES);
-    pcie_plan_msix(&c->link, plan, prio);
+    if (c->np.interrupts)
+        pcie_plan_msix(&c->link, plan, prio);
     sim_plan_submit(c->env.sim, plan, cmd_done, cmd);
 }
 

@@ -33,7 +33,11 @@
 
 struct nvme_ctrl;
 
-/* An MSI-X vector as the host programs it: a function the message "writes" to. */
+/*
+ * An MSI-X vector as the host programs it: a function the message "writes" to. With
+ * nvme.interrupts = 0 no message crosses the link and the call stands for the polling host
+ * seeing the CQE land.
+ */
 typedef void nvme_irq_fn(void *arg, uint16_t qid);
 
 struct nvme_ctrl_env {

@@ -18,6 +18,8 @@ nvme_params_default(struct nvme_params *p)
     p->host_submit_ns = 300;
     p->host_complete_ns = 1000;
     p->copy_ns_per_kib = 100;
+    p->interrupts = 1;
+    p->host_poll_ns = 300;
 }
 
 const char *

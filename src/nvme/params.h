@@ -27,6 +27,8 @@ struct nvme_params {
     uint64_t host_submit_ns;      /* host driver CPU to build and submit one command */
     uint64_t host_complete_ns;    /* host interrupt + completion handling of one command */
     uint64_t copy_ns_per_kib;     /* controller CPU to copy 1 KiB of payload out of SQEs */
+    uint32_t interrupts;          /* 1: an MSI-X message per completion; 0: the host polls */
+    uint64_t host_poll_ns;        /* polling: from the CQE landing to the callback */
 };
 
 void nvme_params_default(struct nvme_params *p);

@@ -181,6 +181,11 @@ TEST(bytes_per_method_by_hand)
     CHECK_EQ_U64(b.commands, 18);
     CHECK_EQ_U64(b.h2d, 132 + 16 * 276 + 17 * 132);
     CHECK_EQ_U64(b.d2h, 88 + 8 * 24 + 17 * 88);
+    /* polled completions: no MSI-X message, 24 B less up */
+    static const char *const polled[] = {"nvme.xfer=piggyback", "nvme.interrupts=0", NULL};
+    b = measure_store(polled, 4, 8);
+    CHECK_EQ_U64(b.h2d, 132);
+    CHECK_EQ_U64(b.d2h, 88 - 24);
     /* inline 200 B, per slot: 4 payload slots, each its own MRd + CplD of 64 B */
     b = measure_store(inl, 4, 200);
     CHECK_EQ_U64(b.commands, 1);
