@@ -301,7 +301,10 @@ static uint16_t
 open_or_store(struct nvme_ctrl *c, struct ctrl_q *q, struct sim_plan *plan, const uint8_t *key,
               const struct nvme_kv_cmd *k, const uint8_t *head, uint32_t head_len, uint64_t slots)
 {
-    uint64_t packed = head_len - slots * NVME_PAGE > head_len ? 0 : head_len - slots * NVME_PAGE;
+    /* every write command starts a new value: one the host abandoned is dropped unstored */
+    q->ov.open = false;
+    uint64_t aligned = slots * NVME_PAGE;
+    uint64_t packed = head_len > aligned ? head_len - aligned : 0;
     if (head_len >= k->value_size)
         return engine_put(c, plan, key, k->klen, head, k->value_size, k->options, slots, packed);
     struct open_value *ov = &q->ov;
@@ -310,7 +313,6 @@ open_or_store(struct nvme_ctrl *c, struct ctrl_q *q, struct sim_plan *plan, cons
         if (ov->buf == NULL)
             return NVME_SC_INTERNAL;
     }
-    /* a new write replaces a value the host abandoned: nothing of it was stored */
     ov->open = true;
     memcpy(ov->key, key, k->klen);
     ov->klen = k->klen;

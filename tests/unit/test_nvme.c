@@ -535,6 +535,25 @@ TEST(bad_commands_get_their_status)
     CHECK_EQ_INT(retrieve(&w.t, "inl!", 4, back, 8, &got), 0);
     CHECK_EQ_U64(got, 3);
     CHECK(memcmp(back, "xyz", 3) == 0);
+    /* an open BandSlim value that the host abandons for a new write is dropped, unstored */
+    k = (struct nvme_kv_cmd){
+        .opc = NVME_OPC_BANDSLIM_WRITE, .nsid = 1, .klen = 4, .cid = 8, .value_size = 100};
+    memcpy(k.key, "opn1", 4);
+    raw_push(&w, &k);
+    CHECK_EQ_INT(raw_run(&w, n++), NVME_SC_SUCCESS); /* open: 35 of 100 bytes */
+    k = (struct nvme_kv_cmd){
+        .opc = NVME_OPC_BANDSLIM_WRITE, .nsid = 1, .klen = 4, .cid = 9, .value_size = 10};
+    memcpy(k.key, "opn2", 4);
+    memcpy(k.payload, "0123456789", 10);
+    raw_push(&w, &k);
+    CHECK_EQ_INT(raw_run(&w, n++), NVME_SC_SUCCESS); /* complete in one command */
+    k = (struct nvme_kv_cmd){.opc = NVME_OPC_BANDSLIM_TRANSFER, .nsid = 1, .cid = 10};
+    raw_push(&w, &k);
+    CHECK_EQ_INT(raw_run(&w, n++), NVME_SC_SEQUENCE_ERROR);
+    CHECK_EQ_INT(simple(&w.t, HOST_OP_EXIST, "opn1", 4), NVME_SC_KEY_NOT_EXISTS);
+    CHECK_EQ_INT(retrieve(&w.t, "opn2", 4, back, 8, &got), 0);
+    CHECK_EQ_U64(got, 10);
+    CHECK(memcmp(back, "01234567", 8) == 0);
     CHECK_EQ_INT(w.irqs, (int)n);
     raw_close(&w);
 }
