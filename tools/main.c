@@ -10,6 +10,7 @@
 #include "nand_bench.h"
 #include "run.h"
 #include "sim_bench.h"
+#include "xfer.h"
 
 static const char main_help[] =
     "nvkv - a fast, deterministic emulator of NVMe key-value SSDs\n"
@@ -18,6 +19,7 @@ static const char main_help[] =
     "\n"
     "commands:\n"
     "  run          one engine under a key-value workload: latency, IOPS, flash, DRAM\n"
+    "  xfer         PUTs through the NVMe path per transfer method (PRP, BandSlim, ByteExpress)\n"
     "  nand-bench   random page reads / programs / mixed at a queue depth on the NAND array\n"
     "  sim-bench    events per wall second of the bare event core\n"
     "  config       show the effective configuration and the derived figures\n"
@@ -79,6 +81,8 @@ main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return run_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "xfer") == 0)
+        return xfer_main(argc - 1, argv + 1);
     if (strcmp(cmd, "nand-bench") == 0)
         return nand_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "sim-bench") == 0)

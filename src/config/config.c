@@ -51,6 +51,15 @@ static const int plus_values[] = {KV_ANYKEY_PLUS_PAPER, KV_ANYKEY_PLUS_CODE};
 static const char *const gc_policy_names[] = {"greedy", "cost-benefit", NULL};
 static const int gc_policy_values[] = {FTL_GC_GREEDY, FTL_GC_COST_BENEFIT};
 static const int backend_values[] = {NAND_BACKEND_RAM, NAND_BACKEND_FILE};
+static const char *const xfer_names[] = {"prp", "piggyback", "adaptive", "inline", NULL};
+static const int xfer_values[] = {NVME_XFER_PRP, NVME_XFER_PIGGYBACK, NVME_XFER_ADAPTIVE,
+                                  NVME_XFER_INLINE};
+static const char *const fetch_names[] = {"per-slot", "batched", NULL};
+static const int fetch_values[] = {NVME_FETCH_PER_SLOT, NVME_FETCH_BATCHED};
+static const char *const link_names[] = {"gen2x8", "gen3x4", "gen4x4", NULL};
+static const int link_values[] = {PCIE_GEN2X8, PCIE_GEN3X4, PCIE_GEN4X4};
+static const char *const header_names[] = {"3dw", "4dw", NULL};
+static const int header_values[] = {3, 4};
 
 #define OFF(field) offsetof(struct cfg, field)
 #define SEC_NS     1000000000ull
@@ -114,6 +123,44 @@ static const struct key_desc keys[] = {
      "AnyKey+ code policy: logged values over this many bytes are re-logged, not inlined"},
     {"anykey.gc_cost_limit", K_DOUBLE, OFF(kv.anykey.gc_cost_limit), 0, 0, 0.0, 1e9, NULL, NULL,
      "refuse new data while recent GC wrote more pages than this for each page it freed"},
+    {"nvme.xfer", K_ENUM, OFF(nvme.xfer), 0, 0, 0, 0, xfer_names, xfer_values,
+     "value transfer: prp, piggyback (BandSlim), adaptive (BandSlim), inline (ByteExpress)"},
+    {"nvme.prp_granularity", K_U32, OFF(nvme.prp_granularity), 4, 4096, 0, 0, NULL, NULL,
+     "PRP DMA unit in bytes, a power of two: 4096 whole pages (Cosmos+), 4 exact"},
+    {"nvme.piggyback_threshold", K_U32, OFF(nvme.piggyback_threshold), 0, 2u << 20, 0, 0, NULL,
+     NULL, "adaptive: values up to this many bytes are piggybacked, larger ones use PRP"},
+    {"nvme.inline_fetch", K_ENUM, OFF(nvme.inline_fetch), 0, 0, 0, 0, fetch_names, fetch_values,
+     "inline: the controller reads payload slots per-slot or batched in one read"},
+    {"nvme.queue_depth", K_U32, OFF(nvme.queue_depth), 2, 65536, 0, 0, NULL, NULL,
+     "entries per submission and per completion queue"},
+    {"nvme.queues", K_U32, OFF(nvme.queues), 1, 64, 0, 0, NULL, NULL, "I/O queue pairs"},
+    {"nvme.host_submit_ns", K_TIME, OFF(nvme.host_submit_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "host driver CPU to build and submit one command"},
+    {"nvme.host_complete_ns", K_TIME, OFF(nvme.host_complete_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "host interrupt and completion handling of one command"},
+    {"nvme.copy_ns_per_kib", K_TIME, OFF(nvme.copy_ns_per_kib), 0, SEC_NS, 0, 0, NULL, NULL,
+     "controller CPU to copy 1 KiB of payload out of command dwords or SQ slots"},
+    {"nvme.interrupts", K_U32, OFF(nvme.interrupts), 0, 1, 0, 0, NULL, NULL,
+     "1: an MSI-X message per completion; 0: the host polls the CQ (no messages)"},
+    {"nvme.host_poll_ns", K_TIME, OFF(nvme.host_poll_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "polling host: from a CQE landing to its completion callback"},
+    {"pcie.link", K_ENUM, OFF(pcie.link), 0, 0, 0, 0, link_names, link_values,
+     "link preset: gen2x8 (Cosmos+), gen3x4, gen4x4"},
+    {"pcie.tlp_header", K_ENUM, OFF(pcie.tlp_header), 0, 0, 0, 0, header_names, header_values,
+     "header of memory requests to host memory: 3dw (20 B per TLP) or 4dw (24 B)"},
+    {"pcie.ecrc", K_U32, OFF(pcie.ecrc), 0, 1, 0, 0, NULL, NULL, "1: 4 more bytes per TLP"},
+    {"pcie.mps", K_U32, OFF(pcie.mps), 128, 4096, 0, 0, NULL, NULL,
+     "max payload size, a power of two"},
+    {"pcie.mrrs", K_U32, OFF(pcie.mrrs), 128, 4096, 0, 0, NULL, NULL,
+     "max read request size, a power of two"},
+    {"pcie.rcb", K_U32, OFF(pcie.rcb), 64, 128, 0, 0, NULL, NULL,
+     "read completion boundary: 64 or 128"},
+    {"pcie.rcb_split", K_U32, OFF(pcie.rcb_split), 0, 1, 0, 0, NULL, NULL,
+     "1: every read completion carries one RCB (worst-case root complex)"},
+    {"pcie.ack_every", K_U32, OFF(pcie.ack_every), 0, 1024, 0, 0, NULL, NULL,
+     "TLPs acknowledged per 8-byte ACK DLLP (0: DLLPs not counted)"},
+    {"pcie.latency_ns", K_TIME, OFF(pcie.latency_ns), 0, SEC_NS, 0, 0, NULL, NULL,
+     "flight and processing of one transaction, one way"},
     {"nand.channels", K_U32, OFF(nand.channels), 1, 256, 0, 0, NULL, NULL, "flash channels"},
     {"nand.dies_per_channel", K_U32, OFF(nand.dies_per_channel), 1, 256, 0, 0, NULL, NULL,
      "dies (chips) sharing each channel"},
@@ -411,6 +458,8 @@ cfg_load_preset(struct cfg *c, const char *name, char *err, size_t errlen)
     dev_params_default(&c->device);
     dev_cpu_params_default(&c->cpu);
     kv_params_default(&c->kv);
+    nvme_params_default(&c->nvme);
+    pcie_params_default(&c->pcie);
     return 0;
 }
 
@@ -475,6 +524,12 @@ cfg_load_string(struct cfg *c, const char *text, const char *name, char *err, si
 
 /* ---- finalize ---- */
 
+static bool
+is_pow2(uint32_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
 int
 cfg_finalize(struct cfg *c, uint32_t scale, char *err, size_t errlen)
 {
@@ -509,6 +564,16 @@ cfg_finalize(struct cfg *c, uint32_t scale, char *err, size_t errlen)
         return cfg_error(err, errlen,
                          "nand.file_path = '': invalid; allowed: a path (needed "
                          "by nand.backend = file)");
+    if (!is_pow2(c->nvme.prp_granularity))
+        return cfg_error(err, errlen,
+                         "nvme.prp_granularity = %u: invalid; allowed: a power of two from 4 to "
+                         "4096",
+                         c->nvme.prp_granularity);
+    if (!is_pow2(c->pcie.mps) || !is_pow2(c->pcie.mrrs) || !is_pow2(c->pcie.rcb))
+        return cfg_error(err, errlen,
+                         "pcie.mps = %u, pcie.mrrs = %u, pcie.rcb = %u: invalid; allowed: powers "
+                         "of two",
+                         c->pcie.mps, c->pcie.mrrs, c->pcie.rcb);
     nand_params_resolve(&c->nand);
     return 0;
 }

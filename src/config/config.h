@@ -18,6 +18,8 @@
 #include "../dev/dev.h"
 #include "../kv/engine.h"
 #include "../nand/nand.h"
+#include "../nvme/params.h"
+#include "../nvme/pcie.h"
 
 #define CFG_ERR_LEN 512
 
@@ -28,6 +30,8 @@ struct cfg {
     struct dev_params device;
     struct dev_cpu_params cpu;
     struct kv_params kv;
+    struct nvme_params nvme;
+    struct pcie_params pcie;
 };
 
 /* Names of the presets, NULL-terminated. */

@@ -117,8 +117,33 @@ else
     fail "config --print failed"
 fi
 
+# nvkv xfer: bad options, every method in one table, result.json with the pcie figures, and
+# the same seed gives the same file.
+expect_usage_error "xfer method" "allowed: prp, piggyback, adaptive, inline" xfer --method nope
+expect_usage_error "xfer workload" "allowed: wb, wc, wd, wm" xfer --workload wz
+expect_usage_error "xfer both" "exclude each other" xfer --workload wb --value-size 8
+expect_usage_error "xfer link" "pcie.link" xfer --set pcie.link=gen9x1
+run_xfer() {
+    "$NVKV" xfer --scale 64 --ops 3000 --workload wd --seed "$1" --quiet --out "$2" \
+        >"$TMP/xfer.out" 2>"$TMP/xfer.err"
+}
+if run_xfer 5 "$TMP/x1" && run_xfer 5 "$TMP/x2"; then
+    for m in prp piggyback adaptive inline; do
+        if grep -q "^$m " "$TMP/xfer.out"; then pass; else fail "xfer: no row for $m"; fi
+        for key in '"h2d_bytes"' '"d2h_bytes"' '"tlps"' '"by_kind"' '"sqe_fetch"' '"doorbell"' \
+            '"msix"' '"cqe"' '"key"' '"ops": 3000' "\"method\": \"$m\""; do
+            if grep -qF -- "$key" "$TMP/x1/$m/result.json"; then pass; else fail "xfer $m: result.json lacks $key"; fi
+        done
+        strip_wall "$TMP/x1/$m/result.json" >"$TMP/x1.s"
+        strip_wall "$TMP/x2/$m/result.json" >"$TMP/x2.s"
+        if cmp -s "$TMP/x1.s" "$TMP/x2.s"; then pass; else fail "xfer $m: same seed, different result.json"; fi
+    done
+else
+    fail "nvkv xfer failed: $(cat "$TMP/xfer.err")"
+fi
+
 # Help for every subcommand.
-for cmd in run nand-bench config sim-bench; do
+for cmd in run nand-bench config sim-bench xfer; do
     if "$NVKV" "$cmd" --help | grep -q "usage: nvkv $cmd"; then pass; else fail "$cmd --help"; fi
 done
 
