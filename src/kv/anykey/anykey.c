@@ -312,9 +312,10 @@ do_write(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t kle
     /* a tombstone is small and is what frees room: only the hard floor holds it back */
     uint64_t floor = (flags & AK_F_TOMBSTONE) ? ak->write_reserve / 2 : ak->write_reserve;
     if (ftl_free_blocks(ak->base.env.alloc) <= floor) {
-        /* after a GC that could not make room, wait for the next flush to change something:
-         * retrying at every refused PUT only moves the same groups back and forth */
-        if (!ak->gc_futile) {
+        /* after a GC that could not make room, wait for the next flush to change something
+         * (or for 256 refusals): retrying at every refused PUT would only move the same
+         * groups back and forth */
+        if (!ak->gc_futile || ++ak->refusals % 256 == 0) {
             run_background(ak, plan, false, true);
             ak->gc_futile = ftl_free_blocks(ak->base.env.alloc) <= floor;
         }

@@ -454,15 +454,18 @@ ak_gc(struct anykey *ak, struct sim_plan *bg, bool urgent)
             best = ftl_pick_victim(a, streams[s], 1);
         /*
          * The value log may hold the space instead: blocks whose few live values no compaction
-         * has reached yet. Its emptiest block goes first when it is much cheaper than the best
-         * group victim (moving a logged value also rewrites the group pointing at it).
+         * has reached yet. A log block goes first when it is emptier than the best group block
+         * (by live bytes against valid pages), or when no group block can be collected.
          */
-        uint64_t live;
+        uint64_t live, block_bytes = (uint64_t)ak->np->pages_per_block * ak->np->page_bytes;
         uint64_t lv = ak_vlog_victim(&ak->vlog, &live);
-        uint64_t live_pages = live / ak->np->page_bytes;
-        if (lv != FTL_NO_BLOCK &&
-            (best == FTL_NO_BLOCK || 2 * live_pages < ftl_block_valid_pages(a, best))) {
-            if (ak_vlog_gc(ak, bg))
+        bool stuck =
+            best != FTL_NO_BLOCK && ftl_free_blocks(a) == 0 && ftl_block_valid_pieces(a, best) > 0;
+        bool emptier = best != FTL_NO_BLOCK && live * ak->np->pages_per_block <
+                                                   ftl_block_valid_pages(a, best) * block_bytes;
+        if (lv != FTL_NO_BLOCK && (best == FTL_NO_BLOCK || stuck || emptier)) {
+            uint64_t before = ak->vlog_blocks_reclaimed;
+            if (ak_vlog_gc(ak, bg) && ak->vlog_blocks_reclaimed > before)
                 continue;
         }
         if (best == FTL_NO_BLOCK)

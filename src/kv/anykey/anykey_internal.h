@@ -159,6 +159,7 @@ struct anykey {
     bool in_gc, in_compaction;
     uint64_t vlog_gc_block; /* the log block a value-log GC is emptying (FTL_NO_BLOCK: none) */
     bool gc_futile;     /* the last GC for a refused write could not make room; reset by a flush */
+    uint64_t refusals;  /* writes refused for want of room */
     uint64_t live_need; /* flash bytes the present keys need (entity + value) */
     uint64_t pack_num, pack_den;          /* group room / group budget */
     uint64_t gc_copied_win, gc_freed_win; /* recent GC pages copied / freed (decay per flush) */

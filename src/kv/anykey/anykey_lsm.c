@@ -196,7 +196,10 @@ assign_targets(struct anykey *ak, struct mvec *out, enum ak_merge_kind kind, boo
         if (!(m->e.flags & AK_F_LOGGED))
             continue;
         bool fits = inlinable(ak, &m->e);
-        if (kind == AK_MERGE_TREE && last && ak->p->tree_values == KV_ANYKEY_TREE_LAST && fits)
+        /* inlining writes the values into new groups before their log blocks can be freed:
+         * only with room to spare (otherwise they stay logged, as tree_values=log would) */
+        if (kind == AK_MERGE_TREE && last && ak->p->tree_values == KV_ANYKEY_TREE_LAST && fits &&
+            ftl_free_blocks(ak->base.env.alloc) > ak->write_reserve)
             m->want = AK_INLINE;
         if (kind == AK_MERGE_LOG) {
             m->want = fits ? AK_INLINE : AK_RELOG;
@@ -584,9 +587,14 @@ ak_log_compaction(struct anykey *ak, struct sim_plan *bg)
     if (bg != NULL)
         sim_plan_barrier(bg);
     ak_reclaim_vlog(ak, bg);
-    /* still over (values too large to inline, or no room): wait until it grows an eighth more */
+    /*
+     * Still over: the log holds values no compaction can inline (too large) or that there was
+     * no room to move. Compacting again soon would rewrite the same levels for nothing, so the
+     * next trigger waits until the log has grown by half (or an eighth of its share).
+     */
     uint64_t used = ak->vlog.pages_in_use, limit = vlog_limit_pages(ak);
-    ak->vlog_retry_pages = used >= limit ? used + limit / 8 + 1 : 0;
+    uint64_t step = used / 2 > limit / 8 ? used / 2 : limit / 8;
+    ak->vlog_retry_pages = used >= limit ? used + step + 1 : 0;
     ak->in_compaction = was;
     return (int)(ak->vlog_blocks_reclaimed - before);
 }
@@ -680,15 +688,6 @@ ak_flush(struct anykey *ak, struct sim_plan *bg)
     if (vlog_full(ak)) {
         ak_log_compaction(ak, bg);
         tree_cascade(ak, bg);
-    }
-    /* a log compaction that could not run (no room) or left the log over its share: the
-     * emptiest log blocks are collected instead (bounded, each frees a block or stops) */
-    for (uint32_t i = 0; i < 8 && ak->vlog.pages_in_use >= vlog_limit_pages(ak); i++) {
-        ak->in_compaction = false;
-        bool done = ak_vlog_gc(ak, bg);
-        ak->in_compaction = true;
-        if (!done)
-            break;
     }
     ak->in_compaction = false;
     if (bg != NULL)
@@ -794,8 +793,8 @@ bool
 ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
 {
     struct ftl_alloc *a = ak->base.env.alloc;
-    if (ak->in_compaction || ak->vlog_gc_block != FTL_NO_BLOCK || ftl_free_blocks(a) < 2)
-        return false; /* not nested; a rewrite needs a group run and the log's head */
+    if (ak->in_compaction || ak->vlog_gc_block != FTL_NO_BLOCK)
+        return false; /* never nested (a rewrite needing room waits below) */
     uint64_t live, block_bytes = (uint64_t)ak->np->pages_per_block * ak->np->page_bytes;
     uint64_t victim = ak_vlog_victim(&ak->vlog, &live);
     if (victim == FTL_NO_BLOCK || live > block_bytes * 7 / 8)
@@ -834,7 +833,7 @@ ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
                 g->stale_bytes -= e->vlen;
                 continue;
             }
-            if (ftl_free_blocks(a) < 2)
+            if (ftl_free_blocks(a) < 1)
                 break; /* out of room: what moved so far stays moved */
             rewrite_group(ak, bg, s, gi, first, end);
         }
