@@ -46,6 +46,8 @@ static const char *const coll_names[] = {"bits", "scan", NULL};
 static const int coll_values[] = {KV_ANYKEY_COLL_BITS, KV_ANYKEY_COLL_SCAN};
 static const char *const treev_names[] = {"last", "log", NULL};
 static const int treev_values[] = {KV_ANYKEY_TREE_LAST, KV_ANYKEY_TREE_LOG};
+static const char *const placement_names[] = {"spread", "block", NULL};
+static const int placement_values[] = {0, 1};
 static const char *const plus_names[] = {"paper", "code", NULL};
 static const int plus_values[] = {KV_ANYKEY_PLUS_PAPER, KV_ANYKEY_PLUS_CODE};
 static const char *const gc_policy_names[] = {"greedy", "cost-benefit", NULL};
@@ -121,6 +123,9 @@ static const struct key_desc keys[] = {
      "AnyKey+ log-triggered compaction: paper (alpha, most invalid) or code (KVEMU)"},
     {"anykey.relog_min", K_SIZE, OFF(kv.anykey.relog_min), 0, 1u << 21, 0, 0, NULL, NULL,
      "AnyKey+ code policy: logged values over this many bytes are re-logged, not inlined"},
+    {"anykey.group_placement", K_ENUM, OFF(kv.anykey.group_fill_block), 0, 0, 0, 0, placement_names,
+     placement_values,
+     "groups go die after die (spread: parallel writes) or fill a die's block first (block)"},
     {"anykey.gc_cost_limit", K_DOUBLE, OFF(kv.anykey.gc_cost_limit), 0, 0, 0.0, 1e9, NULL, NULL,
      "refuse new data while recent GC wrote more pages than this for each page it freed"},
     {"nvme.xfer", K_ENUM, OFF(nvme.xfer), 0, 0, 0, 0, xfer_names, xfer_values,

@@ -89,6 +89,7 @@ kv_params_default(struct kv_params *p)
     p->anykey.plus_policy = KV_ANYKEY_PLUS_PAPER;
     p->anykey.relog_min = 512;
     p->anykey.gc_cost_limit = 4;
+    p->anykey.group_fill_block = 0;
 }
 
 uint64_t

@@ -101,6 +101,7 @@ struct kv_anykey_params {
     int plus_policy;         /* enum kv_anykey_plus_policy */
     uint32_t relog_min;      /* AnyKey+ code policy: values over this are re-logged */
     double gc_cost_limit;    /* refuse new data while GC writes more pages than this per freed */
+    int group_fill_block;    /* 1: a stream fills one die's block before the next die */
 };
 
 /* Knobs of every engine (the [kv], [pink], [hash] and [anykey] config sections). */

@@ -723,10 +723,14 @@ create(const struct kv_env *env, bool plus, struct kv_engine **out)
     ak->gc_stream = ftl_stream_create(env->alloc, "anykey-groups-gc");
     ak->vlog_stream = ftl_stream_create(env->alloc, "anykey-vlog");
     ftl_stream_set_width(env->alloc, ak->gc_stream, np->channels);
-    /* a block holds neighbouring groups of one compaction, which later die together: the
-     * paper's reason that most group victims need no copy (4.2.4.4) */
-    ftl_stream_set_block_first(env->alloc, ak->group_stream, true);
-    ftl_stream_set_block_first(env->alloc, ak->gc_stream, true);
+    /* group_placement=block: a block holds neighbouring groups of one compaction, which later
+     * die together (the paper's reason that most group victims need no copy, 4.2.4.4), at the
+     * price of writing a compaction's groups a few dies at a time; spread (the default) writes
+     * them die after die in parallel, as KVEMU's write pointer does */
+    if (ak->p->group_fill_block) {
+        ftl_stream_set_block_first(env->alloc, ak->group_stream, true);
+        ftl_stream_set_block_first(env->alloc, ak->gc_stream, true);
+    }
     /* the log writes (and compaction reads it) on as many dies as its share has blocks */
     ftl_stream_set_width(env->alloc, ak->vlog_stream,
                          clamp_u32(ak->vlog_limit_blocks, 1, nand_dies(np)));
