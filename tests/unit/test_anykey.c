@@ -266,8 +266,46 @@ TEST(hash_order_and_key_table_on_flash)
     kvdev_close(t.d);
 }
 
+TEST(relog_of_an_entry_still_in_the_open_log_page_keeps_its_bytes)
+{
+    /* move_logged_value reads an entry and appends it again; when the entry sits in the open
+     * page and the append must program that page first, the bytes read must survive */
+    struct dev t;
+    open_dev(&t, "anykey", SCALE_SMALL, NULL);
+    if (t.d == NULL)
+        return;
+    struct ak_vlog *v = &((struct anykey *)t.e)->vlog;
+    uint8_t key[32], val[5000];
+    memset(key, 'K', sizeof(key));
+    for (uint32_t i = 0; i < sizeof(val); i++)
+        val[i] = (uint8_t)(i * 7 + 1);
+    uint64_t ppa, ppa2;
+    uint16_t off, off2;
+    struct sim_plan *p = sim_plan_new(t.d->sim);
+    CHECK_EQ_INT(ak_vlog_append(v, p, key, 32, val, sizeof(val), &ppa, &off), 0);
+    const uint8_t *k, *vv;
+    uint32_t kl, vl;
+    CHECK_EQ_INT(
+        ak_vlog_read(v, p, SIM_PRIO_BG, NAND_ORIGIN_COMPACTION, true, ppa, off, &k, &kl, &vv, &vl),
+        0);
+    CHECK(ak_vlog_is_open_page(v, ppa));
+    CHECK_EQ_INT(ak_vlog_append(v, p, k, kl, vv, vl, &ppa2, &off2), 0); /* programs ppa first */
+    ak_vlog_flush(v, p);
+    int pages = ak_vlog_read(v, p, SIM_PRIO_BG, NAND_ORIGIN_COMPACTION, true, ppa2, off2, &k, &kl,
+                             &vv, &vl);
+    CHECK(pages >= 1);
+    CHECK_EQ_U64(kl, 32);
+    CHECK_EQ_U64(vl, sizeof(val));
+    CHECK(memcmp(k, key, sizeof(key)) == 0);
+    CHECK(memcmp(vv, val, sizeof(val)) == 0);
+    sim_plan_submit(t.d->sim, p, NULL, NULL);
+    sim_run(t.d->sim, UINT64_MAX);
+    kvdev_close(t.d);
+}
+
 TEST_MAIN(TEST_ENTRY(crypto1_metadata_fits_dram_and_gets_cost_at_most_two_reads),
           TEST_ENTRY(crypto1_pink_spills_and_pays_more_than_two_reads),
           TEST_ENTRY(value_log_fills_log_compactions_run_and_gc_copies_little),
           TEST_ENTRY(anykey_plus_never_chains_a_tree_compaction_onto_a_log_compaction),
-          TEST_ENTRY(hash_order_and_key_table_on_flash))
+          TEST_ENTRY(hash_order_and_key_table_on_flash),
+          TEST_ENTRY(relog_of_an_entry_still_in_the_open_log_page_keeps_its_bytes))

@@ -614,6 +614,7 @@ ak_write_json(struct kv_engine *e, struct nvkv_json *j)
     nvkv_json_u64(j, "group_pages", ak->group_pages);
     nvkv_json_u64(j, "write_buffer_outside_budget_bytes", ak->write_buffer_outside_budget);
     nvkv_json_u64(j, "tree_compactions", ak->tree_compactions);
+    nvkv_json_u64(j, "tree_compactions_deferred", ak->tree_compactions_deferred);
     nvkv_json_u64(j, "log_compactions", ak->log_compactions);
     nvkv_json_u64(j, "log_compactions_deferred", ak->log_compactions_deferred);
     nvkv_json_u64(j, "compaction_chains", ak->compaction_chains);

@@ -169,7 +169,7 @@ write_entity(struct anykey *ak, struct sim_plan *bg, struct ak_mentry *m, uint8_
     } else if (inline_bytes != NULL) {
         memcpy(v, inline_bytes, m->e.vlen);
     } else if (from_group && m->e.vlen > 0) {
-        /* the source group's pages stay valid until the merge has built every new group */
+        /* the source group is retired only once every entity it holds has been copied */
         int rc = nand_copy_out(ak->base.env.nand, m->src->ppas[old_page],
                                old_off + AK_ENT_HEADER + m->e.klen, m->e.vlen, v);
         NVKV_CHECK_MSG(rc == 0, "anykey: %s", nand_last_violation(ak->base.env.nand));
@@ -287,7 +287,7 @@ ak_group_build(struct anykey *ak, struct sim_plan *bg, struct ak_mentry *m, uint
         uint8_t *f = ak->gbuf + (size_t)p * pb + room;
         uint64_t t_here = table > (uint64_t)p * room ? table - (uint64_t)p * room : 0;
         nvkv_put_le16(f, count[p]);
-        nvkv_put_le16(f + 2, p == fep ? (uint32_t)(table % room) : 0);
+        nvkv_put_le16(f + 2, p == fep ? noff[0] : 0);
         f[4] = g->collide[p];
         nvkv_put_le16(f + 6, (uint32_t)(t_here < room ? t_here : room));
         rc = nand_program(ak->base.env.nand, bg, ppas[p], ak->gbuf + (size_t)p * pb, NULL, origin,

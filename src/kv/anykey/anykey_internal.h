@@ -47,17 +47,19 @@
 /* host-side only: a newer version of the key sits above (GETs never reach this one) */
 #define AK_F_STALE 0x80u
 
-#define AK_ENT_HEADER       10u
-#define AK_PTR_BYTES        6u
-#define AK_PAGE_FOOTER      8u
-#define AK_TABLE_ENTRY      3u
-#define AK_COLL_NEXT        0x1u
-#define AK_COLL_PREV        0x2u
-#define AK_VLOG_HEADER      6u
-#define AK_LIST_PPA         4u    /* level-list entry: first-page PPA */
-#define AK_PREFIX_BYTES     2u    /* level-list entry: 16-bit hash prefix per page */
-#define AK_HASH_BYTES       4u    /* hash-list entry */
-#define AK_MAX_PAGE_ENTRIES 4096u /* log entries a page can hold (>= page / smallest entry) */
+#define AK_ENT_HEADER   10u
+#define AK_PTR_BYTES    6u
+#define AK_PAGE_FOOTER  8u
+#define AK_TABLE_ENTRY  3u
+#define AK_COLL_NEXT    0x1u
+#define AK_COLL_PREV    0x2u
+#define AK_VLOG_HEADER  6u
+#define AK_LIST_PPA     4u /* level-list entry: first-page PPA */
+#define AK_PREFIX_BYTES 2u /* level-list entry: 16-bit hash prefix per page */
+#define AK_HASH_BYTES   4u /* hash-list entry */
+/* log entries value-log GC visits in one page (8 KiB pages hold at most 1,170; a page with
+ * more, possible only with pages over 28 KiB, is left to compaction) */
+#define AK_MAX_PAGE_ENTRIES 4096u
 
 struct ak_entity {
     uint8_t *key; /* owned */
@@ -167,7 +169,8 @@ struct anykey {
     int last_log_dest;  /* level a log-triggered compaction just filled, -1 none */
     uint64_t last_vppa; /* compaction's last value-log page read (one read per page) */
     /* counters */
-    uint64_t tree_compactions, log_compactions, log_compactions_deferred, compaction_chains;
+    uint64_t tree_compactions, tree_compactions_deferred;
+    uint64_t log_compactions, log_compactions_deferred, compaction_chains;
     uint64_t values_inlined, values_relogged, relogs_deferred, log_bytes_fetched;
     uint64_t group_pages_written, groups_written, compaction_page_reads;
     uint64_t group_gcs, groups_relocated, vlog_blocks_reclaimed;
@@ -208,7 +211,8 @@ int ak_vlog_append(struct ak_vlog *v, struct sim_plan *plan, const void *key, ui
 /*
  * Read the entry at (ppa, off). The first page's read is recorded only when charge_first is set
  * (a compaction reading many entries of one page pays for it once). Returns the flash pages read
- * (0 from the open page) or a negative error. Pointers valid until the next read.
+ * (0 from the open page) or a negative error. Pointers (into the log's read buffer, never its
+ * open page) are valid until the next read.
  */
 int ak_vlog_read(struct ak_vlog *v, struct sim_plan *plan, enum sim_prio prio,
                  enum nand_origin origin, bool charge_first, uint64_t ppa, uint16_t off,

@@ -181,8 +181,8 @@ static bool
 inlinable(const struct anykey *ak, const struct ak_entity *e)
 {
     uint32_t max = ak->p->inline_max ? ak->p->inline_max : UINT32_MAX;
-    return e->vlen <= max &&
-           AK_ENT_HEADER + e->klen + e->vlen <= ak->np->page_bytes - AK_PAGE_FOOTER;
+    return e->vlen <= max && AK_ENT_HEADER + e->klen + e->vlen + AK_TABLE_ENTRY <=
+                                 ak->np->page_bytes - AK_PAGE_FOOTER;
 }
 
 /* Where each logged value goes in this merge. */
@@ -605,6 +605,12 @@ tree_cascade(struct anykey *ak, struct sim_plan *bg)
 {
     for (uint32_t s = 0; s + 1 < ak->nlevels; s++) {
         while (level_size(ak, &ak->lv[s]) > level_cap_bytes(ak, &ak->lv[s])) {
+            /* a merge writes its new groups before GC can reclaim the old ones: at the write
+             * reserve it waits (the level stays over its threshold until room returns) */
+            if (ftl_free_blocks(ak->base.env.alloc) <= ak->write_reserve) {
+                ak->tree_compactions_deferred++;
+                break;
+            }
             if (ak->last_log_dest == (int)s)
                 ak->compaction_chains++;
             ak->last_log_dest = -1;
@@ -833,8 +839,8 @@ ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
                 g->stale_bytes -= e->vlen;
                 continue;
             }
-            if (ftl_free_blocks(a) < 1)
-                break; /* out of room: what moved so far stays moved */
+            if (ftl_free_blocks(a) < 2)
+                break; /* a rewrite needs a group run and the log's head: what moved stays */
             rewrite_group(ak, bg, s, gi, first, end);
         }
         if (run > 1)

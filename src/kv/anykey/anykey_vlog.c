@@ -3,8 +3,9 @@
  * AnyKey's value log: entries packed byte by byte into pages of one allocator stream (KVEMU
  * packs its value-log pages the same way), an entry larger than a page in a run of pages. Live
  * bytes are counted per page; a page with none left is invalid to the allocator, and a block
- * with no valid page is what log-triggered compaction erases. There is no value-log GC: space
- * comes back only when compaction drops or moves the entities that point into the log.
+ * with no valid page is what log-triggered compaction erases. As in the paper, space comes back
+ * when compaction drops or moves the entities that point into the log; the engine's fallback
+ * value-log GC (anykey_lsm.c, ak_vlog_gc) only steps in when that cannot make room.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -239,11 +240,15 @@ ak_vlog_read(struct ak_vlog *v, struct sim_plan *plan, enum sim_prio prio, enum 
 {
     uint8_t hdr[AK_VLOG_HEADER];
     if (ak_vlog_is_open_page(v, ppa)) {
+        /* copied out: a re-log appends these bytes, and the append may program the open page
+         * and clear its buffer before it copies them */
         const uint8_t *p = v->buf + off;
         *klen = p[0];
         *vlen = nvkv_get_le32(p + 2);
-        *key = p + AK_VLOG_HEADER;
-        *value = *key + *klen;
+        grow_rbuf(v, (uint64_t)*klen + *vlen + 1);
+        memcpy(v->rbuf, p + AK_VLOG_HEADER, (size_t)*klen + *vlen);
+        *key = v->rbuf;
+        *value = v->rbuf + *klen;
         return 0;
     }
     if (charge_first)
