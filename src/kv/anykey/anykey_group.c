@@ -133,13 +133,13 @@ move_logged_value(struct anykey *ak, struct sim_plan *bg, struct ak_mentry *m)
             return NULL;
         }
         NVKV_CHECK_MSG(rc == 0, "anykey: re-logging a value failed (%d)", rc);
-        ak_vlog_kill(&ak->vlog, m->e.vppa, klen, vlen);
+        ak_vlog_kill(&ak->vlog, m->e.vppa, klen, vlen, false);
         m->e.vppa = ppa;
         m->e.voff = off;
         ak->values_relogged++;
         return NULL;
     }
-    ak_vlog_kill(&ak->vlog, m->e.vppa, klen, vlen);
+    ak_vlog_kill(&ak->vlog, m->e.vppa, klen, vlen, false);
     m->e.flags &= (uint8_t)~AK_F_LOGGED;
     ak->values_inlined++;
     return val;

@@ -107,9 +107,10 @@ struct ak_vlog {
     uint8_t *buf; /* the open page */
     uint32_t used;
     uint64_t open_ppa;
-    uint32_t *live;       /* per ppa: live entry bytes (value-log pages) */
-    uint64_t *block_live; /* per block: the same, summed (GC's victim measure) */
-    uint8_t *rbuf;        /* read scratch */
+    uint32_t *live;        /* per ppa: live entry bytes (value-log pages) */
+    uint64_t *block_live;  /* per block: the same, summed */
+    uint64_t *block_stale; /* per block: live bytes of shadowed versions (GC drops, not moves) */
+    uint8_t *rbuf;         /* read scratch */
     uint32_t rbuf_cap;
     uint64_t entries, bytes, pages_programmed;
     uint64_t pages_in_use; /* programmed pages in blocks the log still holds */
@@ -217,7 +218,10 @@ int ak_vlog_append(struct ak_vlog *v, struct sim_plan *plan, const void *key, ui
 int ak_vlog_read(struct ak_vlog *v, struct sim_plan *plan, enum sim_prio prio,
                  enum nand_origin origin, bool charge_first, uint64_t ppa, uint16_t off,
                  const uint8_t **key, uint32_t *klen, const uint8_t **value, uint32_t *vlen);
-void ak_vlog_kill(struct ak_vlog *v, uint64_t ppa, uint32_t klen, uint32_t vlen);
+/* An entry is dead; `stale` when it had been marked shadowed (ak_vlog_mark_stale). */
+void ak_vlog_kill(struct ak_vlog *v, uint64_t ppa, uint32_t klen, uint32_t vlen, bool stale);
+/* A newer version shadows this entry: it is still referenced, but GC need not move it. */
+void ak_vlog_mark_stale(struct ak_vlog *v, uint64_t ppa, uint32_t klen, uint32_t vlen);
 int ak_vlog_flush(struct ak_vlog *v, struct sim_plan *plan);
 bool ak_vlog_is_open_page(const struct ak_vlog *v, uint64_t ppa);
 /* The log block with the fewest live bytes, and those bytes. */

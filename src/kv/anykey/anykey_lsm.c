@@ -129,7 +129,7 @@ static void
 drop_entity(struct anykey *ak, struct ak_entity *e)
 {
     if (e->flags & AK_F_LOGGED)
-        ak_vlog_kill(&ak->vlog, e->vppa, e->klen, e->vlen);
+        ak_vlog_kill(&ak->vlog, e->vppa, e->klen, e->vlen, (e->flags & AK_F_STALE) != 0);
     free(e->key);
 }
 
@@ -637,8 +637,10 @@ supersede(struct anykey *ak, const struct kv_mem_entry *m)
         ak->live_need -= ak_need(ak, old->klen, old->vlen);
     }
     old->flags |= AK_F_STALE;
-    if (old->flags & AK_F_LOGGED)
+    if (old->flags & AK_F_LOGGED) {
         g->stale_bytes += old->vlen;
+        ak_vlog_mark_stale(&ak->vlog, old->vppa, old->klen, old->vlen);
+    }
 }
 
 /* The write buffer as L1 input: values appended to the log, entities with pointers. */
@@ -833,7 +835,7 @@ ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
             if (e->flags & AK_F_STALE) {
                 /* GC checks validity as PinK's does: a shadowed version's value is dead; its
                  * entity (never read again, dropped by the next compaction) lets go of it */
-                ak_vlog_kill(&ak->vlog, e->vppa, e->klen, e->vlen);
+                ak_vlog_kill(&ak->vlog, e->vppa, e->klen, e->vlen, true);
                 e->flags &= (uint8_t)~AK_F_LOGGED;
                 g->logged_bytes -= e->vlen;
                 g->stale_bytes -= e->vlen;

@@ -27,9 +27,11 @@ ak_vlog_init(struct ak_vlog *v, const struct kv_env *env, int stream)
     v->buf = calloc(1, np->page_bytes);
     v->live = calloc(nand_total_pages(np), sizeof(uint32_t));
     v->block_live = calloc(nand_total_pages(np) / np->pages_per_block, sizeof(uint64_t));
+    v->block_stale = calloc(nand_total_pages(np) / np->pages_per_block, sizeof(uint64_t));
     v->rbuf_cap = np->page_bytes;
     v->rbuf = malloc(v->rbuf_cap);
-    if (v->buf == NULL || v->live == NULL || v->block_live == NULL || v->rbuf == NULL)
+    if (v->buf == NULL || v->live == NULL || v->block_live == NULL || v->block_stale == NULL ||
+        v->rbuf == NULL)
         return -ENOMEM;
     return 0;
 }
@@ -40,6 +42,7 @@ ak_vlog_free(struct ak_vlog *v)
     free(v->buf);
     free(v->live);
     free(v->block_live);
+    free(v->block_stale);
     free(v->rbuf);
     memset(v, 0, sizeof(*v));
 }
@@ -200,9 +203,23 @@ ak_vlog_append(struct ak_vlog *v, struct sim_plan *plan, const void *key, uint32
 }
 
 void
-ak_vlog_kill(struct ak_vlog *v, uint64_t ppa, uint32_t klen, uint32_t vlen)
+ak_vlog_mark_stale(struct ak_vlog *v, uint64_t ppa, uint32_t klen, uint32_t vlen)
+{
+    /* a run stays in one block: its first page says which */
+    v->block_stale[ppa / nand_params(v->env->nand)->pages_per_block] +=
+        AK_VLOG_HEADER + (uint64_t)klen + vlen;
+}
+
+void
+ak_vlog_kill(struct ak_vlog *v, uint64_t ppa, uint32_t klen, uint32_t vlen, bool stale)
 {
     uint64_t size = AK_VLOG_HEADER + (uint64_t)klen + vlen;
+    if (stale) {
+        uint64_t *s = &v->block_stale[ppa / nand_params(v->env->nand)->pages_per_block];
+        NVKV_CHECK_MSG(*s >= size, "anykey vlog: stale bytes of block %llu underflow",
+                       (unsigned long long)(ppa / nand_params(v->env->nand)->pages_per_block));
+        *s -= size;
+    }
     if (size <= v->page_bytes) {
         drop_live(v, ppa, (uint32_t)size);
         return;
@@ -309,16 +326,18 @@ ak_vlog_entries_of_page(struct ak_vlog *v, uint64_t ppa, uint16_t *offs, uint32_
     return (int)n;
 }
 
+/* What collecting a block moves: its live bytes, less the shadowed ones GC only drops. */
 static uint64_t
 block_live_cost(void *arg, uint64_t block)
 {
-    return ((const struct ak_vlog *)arg)->block_live[block];
+    const struct ak_vlog *v = arg;
+    return v->block_live[block] - v->block_stale[block];
 }
 
 uint64_t
 ak_vlog_victim(struct ak_vlog *v, uint64_t *live_bytes)
 {
     uint64_t b = ftl_pick_victim_by(v->env->alloc, v->stream, block_live_cost, v);
-    *live_bytes = b == FTL_NO_BLOCK ? 0 : v->block_live[b];
+    *live_bytes = b == FTL_NO_BLOCK ? 0 : v->block_live[b] - v->block_stale[b];
     return b;
 }
