@@ -137,3 +137,31 @@ kv_membuf_clear(struct kv_membuf *m)
     m->bytes = 0;
     m->version++;
 }
+
+const struct kv_mem_entry *
+kv_membuf_view_next(struct kv_membuf_view *v, const struct kv_membuf *m, const void *pos,
+                    uint32_t plen, bool inclusive)
+{
+    if (v->sorted == NULL || v->version != m->version) {
+        v->n = kv_membuf_sorted(m, &v->sorted, &v->cap);
+        v->version = m->version;
+    }
+    uint64_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const struct kv_mem_entry *e = v->sorted[mid];
+        int c = kv_key_cmp(e->key, e->klen, pos, plen);
+        if (c < 0 || (c == 0 && !inclusive))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->n ? v->sorted[lo] : NULL;
+}
+
+void
+kv_membuf_view_free(struct kv_membuf_view *v)
+{
+    free(v->sorted);
+    memset(v, 0, sizeof(*v));
+}

@@ -52,6 +52,17 @@ kv_mem_value(const struct kv_mem_entry *e)
  */
 uint64_t kv_membuf_sorted(const struct kv_membuf *m, struct kv_mem_entry ***arr, uint64_t *cap);
 
+/* A key-ordered view of the buffer for iterators, sorted again only when the buffer changed. */
+struct kv_membuf_view {
+    struct kv_mem_entry **sorted;
+    uint64_t n, cap, version;
+};
+
+/* The first buffered entry at or after pos (strictly after when !inclusive), or NULL. */
+const struct kv_mem_entry *kv_membuf_view_next(struct kv_membuf_view *v, const struct kv_membuf *m,
+                                               const void *pos, uint32_t plen, bool inclusive);
+void kv_membuf_view_free(struct kv_membuf_view *v);
+
 /* Empty the buffer (frees the pairs, keeps the table). */
 void kv_membuf_clear(struct kv_membuf *m);
 

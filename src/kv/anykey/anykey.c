@@ -13,6 +13,7 @@
 #include "../../base/err.h"
 #include "../../base/le.h"
 #include "../../base/xxh32.h"
+#include "../lsmkit.h"
 #include "anykey_internal.h"
 
 static struct anykey *
@@ -21,41 +22,15 @@ as_ak(struct kv_engine *e)
     return (struct anykey *)e;
 }
 
-/* What a request costs, built up in order (see pink.c: controller work between two flash reads
- * is one stretch on one core, charged before the read that depends on it). */
-struct cost {
-    struct sim_plan *plan;
-    enum sim_prio prio;
-    uint64_t cpu_ns;
-    uint32_t reads;
-};
-
 static void
-cost_sync(struct anykey *ak, struct cost *c)
+read_page(struct anykey *ak, struct kv_cost *c, uint64_t ppa, enum nand_origin origin)
 {
-    if (c->cpu_ns == 0 || c->plan == NULL) {
-        c->cpu_ns = 0;
-        return;
-    }
-    dev_cpu_charge(ak->base.env.cpu, c->plan, c->prio, c->cpu_ns);
-    sim_plan_barrier(c->plan);
-    c->cpu_ns = 0;
-}
-
-static void
-read_page(struct anykey *ak, struct cost *c, uint64_t ppa, enum nand_origin origin)
-{
-    cost_sync(ak, c);
-    int rc = nand_read(ak->base.env.nand, c->plan, ppa, NULL, NULL, origin, c->prio);
-    NVKV_CHECK_MSG(rc == 0, "anykey: %s", nand_last_violation(ak->base.env.nand));
-    if (c->plan != NULL)
-        sim_plan_barrier(c->plan);
-    c->reads++;
+    kv_cost_read(c, ak->base.env.cpu, ak->base.env.nand, ppa, origin);
 }
 
 /* Read pages lo..hi of a group (a collision run or a neighbour scan), in order. */
 static void
-read_group_span(struct anykey *ak, struct cost *c, const struct ak_group *g, uint32_t lo,
+read_group_span(struct anykey *ak, struct kv_cost *c, const struct ak_group *g, uint32_t lo,
                 uint32_t hi)
 {
     for (uint32_t p = lo; p <= hi; p++)
@@ -81,7 +56,7 @@ max_u32(uint32_t a, uint32_t b)
  * `target` is the page holding the key, or -1 when the group does not hold it.
  */
 static void
-read_candidate_pages(struct anykey *ak, struct cost *c, const struct ak_group *g, uint32_t h,
+read_candidate_pages(struct anykey *ak, struct kv_cost *c, const struct ak_group *g, uint32_t h,
                      int64_t target)
 {
     uint32_t p = ak_group_choose_page(g, h);
@@ -111,7 +86,7 @@ read_candidate_pages(struct anykey *ak, struct cost *c, const struct ak_group *g
  * (possibly a tombstone) and its group, or NULL.
  */
 static const struct ak_entity *
-lsm_lookup(struct anykey *ak, struct cost *c, const void *key, uint32_t klen, uint32_t h,
+lsm_lookup(struct anykey *ak, struct kv_cost *c, const void *key, uint32_t klen, uint32_t h,
            const struct ak_group **gout)
 {
     struct dev_cpu *cpu = ak->base.env.cpu;
@@ -158,8 +133,8 @@ lsm_lookup(struct anykey *ak, struct cost *c, const void *key, uint32_t klen, ui
  * or through the value-log pointer: one more read). KV_NOT_FOUND for a tombstone.
  */
 static enum kv_status
-read_entity(struct anykey *ak, struct cost *c, const struct ak_group *g, const struct ak_entity *e,
-            bool want_value, void *buf, uint32_t buf_len, uint32_t *vlen)
+read_entity(struct anykey *ak, struct kv_cost *c, const struct ak_group *g,
+            const struct ak_entity *e, bool want_value, void *buf, uint32_t buf_len, uint32_t *vlen)
 {
     uint8_t hdr[AK_ENT_HEADER + KV_KEY_MAX + AK_PTR_BYTES];
     uint64_t ppa = g->ppas[e->page];
@@ -184,7 +159,7 @@ read_entity(struct anykey *ak, struct cost *c, const struct ak_group *g, const s
         uint16_t voff = (uint16_t)nvkv_get_le16(hdr + n + 4);
         const uint8_t *k, *v;
         uint32_t kl, vl;
-        cost_sync(ak, c);
+        kv_cost_sync(ak->base.env.cpu, c);
         rc = ak_vlog_read(&ak->vlog, c->plan, c->prio, NAND_ORIGIN_HOST, true, vppa, voff, &k, &kl,
                           &v, &vl);
         NVKV_CHECK_MSG(rc >= 0 && kl == e->klen && memcmp(k, e->key, kl) == 0 && vl == *vlen,
@@ -208,7 +183,7 @@ static enum kv_status
 lookup(struct anykey *ak, struct sim_plan *plan, enum sim_prio prio, const void *key, uint32_t klen,
        bool want_value, void *buf, uint32_t buf_len, uint32_t *vlen, uint32_t *reads)
 {
-    struct cost c = {plan, prio, dev_cpu_hash_ns(ak->base.env.cpu, klen), 0};
+    struct kv_cost c = {plan, prio, dev_cpu_hash_ns(ak->base.env.cpu, klen), 0};
     enum kv_status s = KV_NOT_FOUND;
     const struct kv_mem_entry *m = kv_membuf_find(&ak->mem, key, klen);
     if (m != NULL) {
@@ -224,41 +199,23 @@ lookup(struct anykey *ak, struct sim_plan *plan, enum sim_prio prio, const void 
         if (e != NULL)
             s = read_entity(ak, &c, g, e, want_value, buf, buf_len, vlen);
     }
-    cost_sync(ak, &c);
+    kv_cost_sync(ak->base.env.cpu, &c);
     *reads += c.reads;
     return s;
 }
 
 /* ---- writes ---- */
 
-static void
-bg_done(struct sim *sim, struct sim_plan *plan, void *arg)
-{
-    (void)sim;
-    struct anykey *ak = arg;
-    if (ak->bg_pending == plan)
-        ak->bg_pending = NULL;
-}
-
 /* Background work (flush + compactions + GC) in a plan chained after the running one; the
  * caller's plan waits for the previous one when `stall` is set (both buffers full). */
 static void
 run_background(struct anykey *ak, struct sim_plan *plan, bool flush, bool stall)
 {
-    struct sim *sim = ak->base.env.sim;
-    struct sim_plan *bg = plan != NULL ? sim_plan_new(sim) : NULL;
-    if (bg != NULL && ak->bg_pending != NULL) {
-        sim_plan_after(bg, ak->bg_pending);
-        if (stall)
-            sim_plan_after(plan, ak->bg_pending);
-    }
+    struct sim_plan *bg = kv_bg_begin(&ak->bg, ak->base.env.sim, plan, stall);
     if (flush)
         NVKV_CHECK(ak_flush(ak, bg) == 0);
     ak_gc(ak, bg, !flush); /* no flush: a PUT waits for room */
-    if (bg != NULL) {
-        sim_plan_submit(sim, bg, bg_done, ak);
-        ak->bg_pending = bg;
-    }
+    kv_bg_end(&ak->bg, ak->base.env.sim, bg);
 }
 
 /* The newest version of a key, uncharged (capacity accounting). */
@@ -346,57 +303,46 @@ ak_max_value(struct kv_engine *e, uint32_t klen)
 }
 
 static bool
-charged_exists(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t klen,
+charged_exists(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen,
                enum sim_prio prio)
 {
     uint32_t vlen = 0, reads = 0;
-    return lookup(ak, plan, prio, key, klen, false, NULL, 0, &vlen, &reads) == KV_OK;
+    return lookup(as_ak(e), plan, prio, key, klen, false, NULL, 0, &vlen, &reads) == KV_OK;
+}
+
+static enum kv_status
+front_write(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen,
+            const void *value, uint32_t vlen, bool tombstone)
+{
+    return do_write(as_ak(e), plan, key, klen, value, vlen, tombstone ? AK_F_TOMBSTONE : 0);
+}
+
+static struct kv_front
+front_of(struct anykey *ak)
+{
+    return (struct kv_front){charged_exists, front_write, &ak->st};
 }
 
 static enum kv_status
 ak_put(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen,
        const void *value, uint32_t vlen, uint32_t options)
 {
-    struct anykey *ak = as_ak(e);
-    if (kv_check_key(klen) != KV_OK)
-        return KV_INVALID_KEY;
-    if (vlen > ak_max_value(e, klen))
-        return KV_INVALID_VALUE;
-    if (options & (KV_PUT_IF_EXISTS | KV_PUT_IF_ABSENT)) {
-        bool exists = charged_exists(ak, plan, key, klen, SIM_PRIO_FG_WRITE);
-        if ((options & KV_PUT_IF_EXISTS) && !exists)
-            return KV_NOT_FOUND;
-        if ((options & KV_PUT_IF_ABSENT) && exists)
-            return KV_EXISTS;
-    }
-    enum kv_status s = do_write(ak, plan, key, klen, value, vlen, 0);
-    if (s == KV_OK) {
-        ak->st.puts++;
-        ak->st.host_bytes_written += klen + vlen;
-    }
-    return s;
+    struct kv_front f = front_of(as_ak(e));
+    return kv_front_put(&f, e, plan, key, klen, value, vlen, options);
 }
 
 static enum kv_status
 ak_del(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen)
 {
-    struct anykey *ak = as_ak(e);
-    if (kv_check_key(klen) != KV_OK)
-        return KV_INVALID_KEY;
-    if (!charged_exists(ak, plan, key, klen, SIM_PRIO_FG_WRITE))
-        return KV_NOT_FOUND;
-    ak->st.dels++;
-    return do_write(ak, plan, key, klen, NULL, 0, AK_F_TOMBSTONE);
+    struct kv_front f = front_of(as_ak(e));
+    return kv_front_del(&f, e, plan, key, klen);
 }
 
 static enum kv_status
 ak_exist(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen)
 {
-    struct anykey *ak = as_ak(e);
-    if (kv_check_key(klen) != KV_OK)
-        return KV_INVALID_KEY;
-    ak->st.exists++;
-    return charged_exists(ak, plan, key, klen, SIM_PRIO_FG_READ) ? KV_OK : KV_NOT_FOUND;
+    struct kv_front f = front_of(as_ak(e));
+    return kv_front_exist(&f, e, plan, key, klen);
 }
 
 static enum kv_status
@@ -426,8 +372,7 @@ struct kv_iter {
     uint8_t *value;
     uint32_t value_cap;
     uint8_t out_key[KV_KEY_MAX];
-    struct kv_mem_entry **mem_sorted;
-    uint64_t mem_n, mem_cap, mem_version;
+    struct kv_membuf_view mem_view;                   /* the write buffer in key order */
     const struct ak_group *table_read[AK_MAX_LEVELS]; /* group whose key table was last read */
 };
 
@@ -448,7 +393,7 @@ ak_iter_destroy(struct kv_iter *it)
     if (it == NULL)
         return;
     free(it->value);
-    free(it->mem_sorted);
+    kv_membuf_view_free(&it->mem_view);
     free(it);
 }
 
@@ -496,23 +441,11 @@ next_candidate(struct kv_iter *it, struct sim_plan *plan, bool inclusive, uint32
 {
     struct anykey *ak = it->ak;
     bool found = false;
-    if (it->mem_sorted == NULL || it->mem_version != ak->mem.version) {
-        it->mem_n = kv_membuf_sorted(&ak->mem, &it->mem_sorted, &it->mem_cap);
-        it->mem_version = ak->mem.version;
-    }
-    uint64_t lo = 0, hi = it->mem_n;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        const struct kv_mem_entry *m = it->mem_sorted[mid];
-        int c = kv_key_cmp(m->key, m->klen, it->key, it->klen);
-        if (c < 0 || (c == 0 && !inclusive))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < it->mem_n) {
-        memcpy(it->out_key, it->mem_sorted[lo]->key, it->mem_sorted[lo]->klen);
-        *olen = it->mem_sorted[lo]->klen;
+    const struct kv_mem_entry *m =
+        kv_membuf_view_next(&it->mem_view, &ak->mem, it->key, it->klen, inclusive);
+    if (m != NULL) {
+        memcpy(it->out_key, m->key, m->klen);
+        *olen = m->klen;
         found = true;
     }
     for (uint32_t l = 0; l < ak->nlevels; l++) {
@@ -522,7 +455,7 @@ next_candidate(struct kv_iter *it, struct sim_plan *plan, bool inclusive, uint32
             continue;
         if (g != it->table_read[l]) {
             /* entering a group: its key-order table (first page) locates the entities */
-            struct cost c = {plan, SIM_PRIO_FG_READ, 0, 0};
+            struct kv_cost c = {plan, SIM_PRIO_FG_READ, 0, 0};
             read_page(ak, &c, g->ppas[0], NAND_ORIGIN_HOST);
             it->table_read[l] = g;
         }

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "../engine.h"
+#include "../lsmkit.h"
 #include "../membuf.h"
 
 #define AK_MAX_LEVELS 8
@@ -158,7 +159,7 @@ struct anykey {
     uint64_t write_reserve; /* free blocks below which new data is refused */
     uint64_t vlog_limit_blocks;
     uint64_t vlog_retry_pages; /* after a log compaction that could not get under the limit */
-    struct sim_plan *bg_pending;
+    struct kv_bg_chain bg;     /* flush, compaction and GC plans, one after another */
     bool in_gc, in_compaction;
     uint64_t vlog_gc_block; /* the log block a value-log GC is emptying (FTL_NO_BLOCK: none) */
     bool gc_futile;     /* the last GC for a refused write could not make room; reset by a flush */

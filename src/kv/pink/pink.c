@@ -9,6 +9,7 @@
 
 #include "../../base/check.h"
 #include "../../base/err.h"
+#include "../lsmkit.h"
 #include "pink_internal.h"
 
 static struct pink *
@@ -46,42 +47,11 @@ current_version(struct pink *pk, const void *key, uint32_t klen)
     return c;
 }
 
-/*
- * What a request costs, built up in order. Controller work between two flash reads is one
- * sequential stretch on one core, so it is summed and charged as a single stage before the read
- * that depends on it (charging each step separately would also let the steps run on several
- * cores at once).
- */
-struct cost {
-    struct sim_plan *plan;
-    enum sim_prio prio;
-    uint64_t cpu_ns;
-    uint32_t reads;
-};
-
-/* Charge the summed controller work as its own stage. */
-static void
-cost_sync(struct pink *pk, struct cost *c)
-{
-    if (c->cpu_ns == 0 || c->plan == NULL) {
-        c->cpu_ns = 0;
-        return;
-    }
-    dev_cpu_charge(pk->base.env.cpu, c->plan, c->prio, c->cpu_ns);
-    sim_plan_barrier(c->plan);
-    c->cpu_ns = 0;
-}
-
 /* A flash read of a meta page, after the work that chose it. */
 static void
-read_meta_page(struct pink *pk, struct cost *c, uint64_t ppa)
+read_meta_page(struct pink *pk, struct kv_cost *c, uint64_t ppa)
 {
-    cost_sync(pk, c);
-    int rc = nand_read(pk->base.env.nand, c->plan, ppa, NULL, NULL, NAND_ORIGIN_META, c->prio);
-    NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
-    if (c->plan != NULL)
-        sim_plan_barrier(c->plan);
-    c->reads++;
+    kv_cost_read(c, pk->base.env.cpu, pk->base.env.nand, ppa, NAND_ORIGIN_META);
 }
 
 /*
@@ -89,7 +59,7 @@ read_meta_page(struct pink *pk, struct cost *c, uint64_t ppa)
  * flash read when not pinned), binary searches on a controller core. Returns the entry or NULL.
  */
 static const struct pink_entry *
-lsm_lookup(struct pink *pk, struct cost *c, const void *key, uint32_t klen)
+lsm_lookup(struct pink *pk, struct kv_cost *c, const void *key, uint32_t klen)
 {
     struct dev_cpu *cpu = pk->base.env.cpu;
     for (uint32_t i = 0; i < pk->nlevels; i++) {
@@ -124,15 +94,6 @@ log_of(struct pink *pk, uint64_t ppa)
 
 /* ---- engine operations ---- */
 
-static void
-bg_done(struct sim *sim, struct sim_plan *plan, void *arg)
-{
-    (void)sim;
-    struct pink *pk = arg;
-    if (pk->bg_pending == plan)
-        pk->bg_pending = NULL;
-}
-
 /*
  * Start background work (flush + compaction + GC) in a new plan chained after the running one.
  * The caller's plan waits for the previous background plan when `stall` is set: both write
@@ -141,21 +102,11 @@ bg_done(struct sim *sim, struct sim_plan *plan, void *arg)
 static void
 run_background(struct pink *pk, struct sim_plan *plan, bool flush, bool stall)
 {
-    struct sim *sim = pk->base.env.sim;
-    struct sim_plan *bg = plan != NULL ? sim_plan_new(sim) : NULL;
-    if (bg != NULL && pk->bg_pending != NULL) {
-        sim_plan_after(bg, pk->bg_pending);
-        if (stall)
-            sim_plan_after(plan, pk->bg_pending);
-    }
+    struct sim_plan *bg = kv_bg_begin(&pk->bg, pk->base.env.sim, plan, stall);
     if (flush)
         NVKV_CHECK(pink__flush(pk, bg) == 0);
     pink__gc(pk, bg, false);
-    if (bg != NULL) {
-        sim_plan_submit(sim, bg, bg_done, pk);
-        /* an empty plan completes from an event; it still orders later work correctly */
-        pk->bg_pending = bg;
-    }
+    kv_bg_end(&pk->bg, pk->base.env.sim, bg);
 }
 
 static enum kv_status
@@ -217,10 +168,11 @@ pink_max_value(struct kv_engine *e, uint32_t klen)
 
 /* Does the key exist, charging what a device pays to find out (no data read). */
 static bool
-charged_exists(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
+charged_exists(struct kv_engine *eng, struct sim_plan *plan, const void *key, uint32_t klen,
                enum sim_prio prio)
 {
-    struct cost c = {plan, prio, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
+    struct pink *pk = as_pink(eng);
+    struct kv_cost c = {plan, prio, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
     const struct kv_mem_entry *m = kv_membuf_find(&pk->mem, key, klen);
     bool exists;
     if (m != NULL) {
@@ -229,54 +181,43 @@ charged_exists(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t
         const struct pink_entry *e = lsm_lookup(pk, &c, key, klen);
         exists = e != NULL && !(e->flags & PINK_F_TOMBSTONE);
     }
-    cost_sync(pk, &c);
+    kv_cost_sync(pk->base.env.cpu, &c);
     return exists;
+}
+
+static enum kv_status
+front_write(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen,
+            const void *value, uint32_t vlen, bool tombstone)
+{
+    return do_write(as_pink(e), plan, key, klen, value, vlen, tombstone ? PINK_F_TOMBSTONE : 0);
+}
+
+static struct kv_front
+front_of(struct pink *pk)
+{
+    return (struct kv_front){charged_exists, front_write, &pk->st};
 }
 
 static enum kv_status
 pink_put(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen,
          const void *value, uint32_t vlen, uint32_t options)
 {
-    struct pink *pk = as_pink(e);
-    if (kv_check_key(klen) != KV_OK)
-        return KV_INVALID_KEY;
-    if (vlen > pink_max_value(e, klen))
-        return KV_INVALID_VALUE;
-    if (options & (KV_PUT_IF_EXISTS | KV_PUT_IF_ABSENT)) {
-        bool exists = charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE);
-        if ((options & KV_PUT_IF_EXISTS) && !exists)
-            return KV_NOT_FOUND;
-        if ((options & KV_PUT_IF_ABSENT) && exists)
-            return KV_EXISTS;
-    }
-    enum kv_status s = do_write(pk, plan, key, klen, value, vlen, 0);
-    if (s == KV_OK) {
-        pk->st.puts++;
-        pk->st.host_bytes_written += klen + vlen;
-    }
-    return s;
+    struct kv_front f = front_of(as_pink(e));
+    return kv_front_put(&f, e, plan, key, klen, value, vlen, options);
 }
 
 static enum kv_status
 pink_del(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen)
 {
-    struct pink *pk = as_pink(e);
-    if (kv_check_key(klen) != KV_OK)
-        return KV_INVALID_KEY;
-    if (!charged_exists(pk, plan, key, klen, SIM_PRIO_FG_WRITE))
-        return KV_NOT_FOUND;
-    pk->st.dels++;
-    return do_write(pk, plan, key, klen, NULL, 0, PINK_F_TOMBSTONE);
+    struct kv_front f = front_of(as_pink(e));
+    return kv_front_del(&f, e, plan, key, klen);
 }
 
 static enum kv_status
 pink_exist(struct kv_engine *e, struct sim_plan *plan, const void *key, uint32_t klen)
 {
-    struct pink *pk = as_pink(e);
-    if (kv_check_key(klen) != KV_OK)
-        return KV_INVALID_KEY;
-    pk->st.exists++;
-    return charged_exists(pk, plan, key, klen, SIM_PRIO_FG_READ) ? KV_OK : KV_NOT_FOUND;
+    struct kv_front f = front_of(as_pink(e));
+    return kv_front_exist(&f, e, plan, key, klen);
 }
 
 /* Read a record's value into buf; returns the flash pages read. */
@@ -304,7 +245,7 @@ static enum kv_status
 lookup_value(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen, void *buf,
              uint32_t buf_len, uint32_t *vlen, uint32_t *reads)
 {
-    struct cost c = {plan, SIM_PRIO_FG_READ, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
+    struct kv_cost c = {plan, SIM_PRIO_FG_READ, dev_cpu_hash_ns(pk->base.env.cpu, klen), 0};
     enum kv_status s = KV_NOT_FOUND;
     const struct kv_mem_entry *m = kv_membuf_find(&pk->mem, key, klen);
     if (m != NULL) {
@@ -317,12 +258,12 @@ lookup_value(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t k
     } else {
         const struct pink_entry *en = lsm_lookup(pk, &c, key, klen);
         if (en != NULL && !(en->flags & PINK_F_TOMBSTONE)) {
-            cost_sync(pk, &c);
+            kv_cost_sync(pk->base.env.cpu, &c);
             c.reads += read_value(pk, plan, en, SIM_PRIO_FG_READ, buf, buf_len, vlen);
             s = KV_OK;
         }
     }
-    cost_sync(pk, &c);
+    kv_cost_sync(pk->base.env.cpu, &c);
     *reads += c.reads;
     return s;
 }
@@ -354,9 +295,7 @@ struct kv_iter {
     uint8_t *value;
     uint32_t value_cap;
     uint8_t out_key[KV_KEY_MAX];
-    /* the write buffer's entries in key order, valid while mem_version is unchanged */
-    struct kv_mem_entry **mem_sorted;
-    uint64_t mem_n, mem_cap, mem_version;
+    struct kv_membuf_view mem_view; /* the write buffer in key order */
 };
 
 static int
@@ -376,7 +315,7 @@ pink_iter_destroy(struct kv_iter *it)
     if (it == NULL)
         return;
     free(it->value);
-    free(it->mem_sorted);
+    kv_membuf_view_free(&it->mem_view);
     free(it);
 }
 
@@ -393,17 +332,6 @@ pink_iter_seek(struct kv_iter *it, struct sim_plan *plan, const void *key, uint3
     return KV_OK;
 }
 
-/* The buffer's entries in key order: sorted again only when the buffer has changed. */
-static void
-sort_buffer(struct kv_iter *it)
-{
-    struct pink *pk = it->pk;
-    if (it->mem_sorted != NULL && it->mem_version == pk->mem.version)
-        return;
-    it->mem_n = kv_membuf_sorted(&pk->mem, &it->mem_sorted, &it->mem_cap);
-    it->mem_version = pk->mem.version;
-}
-
 /* Smallest key > (or >= when inclusive) the position, over the buffer and every level. */
 static bool
 next_candidate(struct kv_iter *it, const uint8_t *pos, uint32_t plen, bool inclusive, uint8_t *out,
@@ -411,20 +339,11 @@ next_candidate(struct kv_iter *it, const uint8_t *pos, uint32_t plen, bool inclu
 {
     struct pink *pk = it->pk;
     bool found = false;
-    sort_buffer(it);
-    uint64_t lo = 0, hi = it->mem_n;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        const struct kv_mem_entry *m = it->mem_sorted[mid];
-        int c = kv_key_cmp(m->key, m->klen, pos, plen);
-        if (c < 0 || (c == 0 && !inclusive))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < it->mem_n) {
-        memcpy(out, it->mem_sorted[lo]->key, it->mem_sorted[lo]->klen);
-        *olen = it->mem_sorted[lo]->klen;
+    const struct kv_mem_entry *m =
+        kv_membuf_view_next(&it->mem_view, &pk->mem, pos, plen, inclusive);
+    if (m != NULL) {
+        memcpy(out, m->key, m->klen);
+        *olen = m->klen;
         found = true;
     }
     for (uint32_t l = 0; l < pk->nlevels; l++) {

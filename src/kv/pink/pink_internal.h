@@ -17,6 +17,7 @@
 
 #include "../datalog.h"
 #include "../engine.h"
+#include "../lsmkit.h"
 #include "../membuf.h"
 
 #define PINK_MAX_LEVELS 8
@@ -73,10 +74,10 @@ struct pink {
     uint32_t *meta_owner;        /* ppa -> level << 28 | segment, for meta GC */
     uint64_t gc_threshold;
     /* background work */
-    struct sim_plan *bg_pending; /* the newest background plan not yet finished */
-    bool in_gc;                  /* GC is running: allocation failures cannot recurse into it */
-    bool flushing;               /* records on flash without a level entry yet: no data GC */
-    uint64_t live_pieces;        /* pieces of records a GET can still reach */
+    struct kv_bg_chain bg; /* flush, compaction and GC plans, one after another */
+    bool in_gc;            /* GC is running: allocation failures cannot recurse into it */
+    bool flushing;         /* records on flash without a level entry yet: no data GC */
+    uint64_t live_pieces;  /* pieces of records a GET can still reach */
     uint64_t meta_pages_written, compaction_meta_reads;
     uint64_t data_gcs, meta_gcs;
     uint64_t level_list_dram_bytes, seg_dram_bytes;
