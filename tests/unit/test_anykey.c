@@ -13,69 +13,13 @@
 
 #include "../../src/base/err.h"
 #include "../../src/kv/anykey/anykey_internal.h"
-#include "../../tools/kvdev.h"
-#include "harness.h"
+#include "engine_dev.h"
 
-/* The Crypto1 comparison runs on 1/64 of the preset (512 blocks, 1 MiB of device DRAM): at
- * smaller scales PinK's open blocks leave it too little room for these pairs. The value-log runs
- * checks use the same device; the layout check 1/256 (128 blocks, 256 KiB). */
+/* The Crypto1 comparison and the value-log runs use 1/64 of the preset (512 blocks, 1 MiB of
+ * device DRAM): at smaller scales PinK's open blocks leave it too little room for these pairs.
+ * The layout checks use 1/256 (128 blocks, 256 KiB). */
 #define SCALE_COMPARE 64u
 #define SCALE_SMALL   256u
-
-struct dev {
-    struct kvdev *d;
-    struct kv_engine *e;
-};
-
-static void
-open_dev(struct dev *t, const char *engine, uint32_t scale, const char *const *sets)
-{
-    struct cfg c;
-    char err[CFG_ERR_LEN];
-    CHECK_EQ_INT(cfg_load_preset(&c, "anykey64g", err, sizeof(err)), 0);
-    for (int i = 0; sets != NULL && sets[i] != NULL; i++)
-        CHECK_EQ_INT(cfg_set_assignment(&c, sets[i], err, sizeof(err)), 0);
-    CHECK_EQ_INT(cfg_finalize(&c, scale, err, sizeof(err)), 0);
-    t->d = NULL;
-    CHECK_EQ_INT(kvdev_open(&c, engine, 1, &t->d, err, sizeof(err)), 0);
-    t->e = t->d->engine;
-}
-
-static void
-make_key(uint8_t *k, uint32_t klen, uint64_t id)
-{
-    memset(k, 'k', klen);
-    for (int i = 0; i < 8 && i < (int)klen; i++)
-        k[i] = (uint8_t)(id >> (56 - 8 * i));
-}
-
-static void
-make_value(uint8_t *v, uint32_t vlen, uint64_t id, uint32_t version)
-{
-    for (uint32_t i = 0; i < vlen; i++)
-        v[i] = (uint8_t)(id * 31 + version * 7 + i);
-}
-
-static enum kv_status
-put(struct dev *t, const uint8_t *k, uint32_t kl, const uint8_t *v, uint32_t vl, bool run)
-{
-    struct sim_plan *p = sim_plan_new(t->d->sim);
-    enum kv_status s = t->e->ops->put(t->e, p, k, kl, v, vl, 0);
-    sim_plan_submit(t->d->sim, p, NULL, NULL);
-    if (run)
-        sim_run(t->d->sim, UINT64_MAX);
-    return s;
-}
-
-static enum kv_status
-get(struct dev *t, const uint8_t *k, uint32_t kl, uint8_t *buf, uint32_t cap, uint32_t *vl)
-{
-    struct sim_plan *p = sim_plan_new(t->d->sim);
-    enum kv_status s = t->e->ops->get(t->e, p, k, kl, buf, cap, vl);
-    sim_plan_submit(t->d->sim, p, NULL, NULL);
-    sim_run(t->d->sim, UINT64_MAX);
-    return s;
-}
 
 /* Load n keys (scattered order), then overwrite `rounds` x n random keys, verifying as it goes. */
 static void
@@ -87,13 +31,13 @@ load_and_overwrite(struct dev *t, uint32_t klen, uint32_t vlen, uint64_t n, uint
         uint64_t id = i * 2654435761u % n;
         make_key(k, klen, id);
         make_value(v, vlen, id, 0);
-        CHECK_EQ_INT(put(t, k, klen, v, vlen, i % 64 == 0), KV_OK);
+        CHECK_EQ_INT(put_run(t, k, klen, v, vlen, i % 64 == 0), KV_OK);
     }
     for (uint64_t i = 0; i < overwrites; i++) {
         uint64_t id = (i * 7919u + i / 3) % n;
         make_key(k, klen, id);
         make_value(v, vlen, id, version[id] + 1);
-        CHECK_EQ_INT(put(t, k, klen, v, vlen, i % 64 == 0), KV_OK);
+        CHECK_EQ_INT(put_run(t, k, klen, v, vlen, i % 64 == 0), KV_OK);
         version[id]++;
     }
     sim_run(t->d->sim, UINT64_MAX);
@@ -117,14 +61,7 @@ read_back(struct dev *t, uint32_t klen, uint32_t vlen, uint64_t n, const uint32_
         CHECK_EQ_U64(vl, vlen);
         CHECK(memcmp(back, want, vlen) == 0);
     }
-    const struct nvkv_hist *after = &t->e->ops->stats(t->e)->flash_reads_per_get;
-    nvkv_hist_init(reads);
-    for (uint32_t b = 0; b < NVKV_HIST_BUCKETS; b++) {
-        uint64_t c = after->buckets[b] - before.buckets[b], lo, hi;
-        nvkv_hist_bucket_range(b, &lo, &hi);
-        for (uint64_t i = 0; i < c; i++)
-            nvkv_hist_add(reads, lo);
-    }
+    reads_since(t, &before, reads);
     free(want);
     free(back);
 }
@@ -136,30 +73,37 @@ keys_for(const struct dev *t, uint32_t klen, uint32_t vlen, double fraction)
     return (uint64_t)((double)t->d->exposed_bytes * fraction / (klen + vlen));
 }
 
+/* Load Crypto1 pairs (a count PinK can hold too: it packs each pair in a 512-byte piece) into
+ * `engine` on the 1/64 device, read 3,000 back; the device stays open in *t. */
+static bool
+crypto1(struct dev *t, const char *engine, struct nvkv_hist *reads)
+{
+    open_dev(t, engine, SCALE_COMPARE, NULL);
+    if (t->d == NULL)
+        return false;
+    uint64_t n = keys_for(t, 76, 50, 0.10);
+    load_and_overwrite(t, 76, 50, n, 0, NULL);
+    read_back(t, 76, 50, n, NULL, 3000, reads);
+    fprintf(stderr, "%s 76/50, %llu keys: reads per GET mean %.2f p95 %llu\n", engine,
+            (unsigned long long)n, nvkv_hist_mean(reads),
+            (unsigned long long)nvkv_hist_quantile(reads, 0.95));
+    return true;
+}
+
 TEST(crypto1_metadata_fits_dram_and_gets_cost_at_most_two_reads)
 {
     struct dev t;
-    open_dev(&t, "anykey", SCALE_COMPARE, NULL);
-    if (t.d == NULL)
-        return;
-    /* a count PinK can hold too (it packs each pair in a 512-byte piece) */
-    uint64_t n = keys_for(&t, 76, 50, 0.10);
-    load_and_overwrite(&t, 76, 50, n, 0, NULL);
     struct nvkv_hist reads;
-    read_back(&t, 76, 50, n, NULL, 3000, &reads);
+    if (!crypto1(&t, "anykey", &reads))
+        return;
     const struct dev_dram *d = t.e->env.dram;
-    const struct kv_stats *st = t.e->ops->stats(t.e);
-    fprintf(stderr,
-            "anykey 76/50, %llu keys: reads per GET mean %.2f p95 %llu; DRAM level lists %llu, "
-            "hash lists %llu of %llu\n",
-            (unsigned long long)n, nvkv_hist_mean(&reads),
-            (unsigned long long)nvkv_hist_quantile(&reads, 0.95),
+    fprintf(stderr, "anykey DRAM: level lists %llu, hash lists %llu of %llu\n",
             (unsigned long long)d->used[DEV_DRAM_LEVEL_LISTS],
             (unsigned long long)d->used[DEV_DRAM_HASH_LISTS], (unsigned long long)d->budget);
     CHECK_LE_U64(nvkv_hist_quantile(&reads, 0.95), 2);
     CHECK_GE_U64(d->used[DEV_DRAM_LEVEL_LISTS], 1);
     CHECK_GE_U64(d->used[DEV_DRAM_HASH_LISTS], 1);
-    CHECK_EQ_U64(st->metadata_flash_bytes[DEV_DRAM_LEVEL_LISTS], 0);
+    CHECK_EQ_U64(t.e->ops->stats(t.e)->metadata_flash_bytes[DEV_DRAM_LEVEL_LISTS], 0);
     CHECK_LE_U64(d->total_used, d->budget);
     kvdev_close(t.d);
 }
@@ -167,16 +111,9 @@ TEST(crypto1_metadata_fits_dram_and_gets_cost_at_most_two_reads)
 TEST(crypto1_pink_spills_and_pays_more_than_two_reads)
 {
     struct dev t;
-    open_dev(&t, "pink", SCALE_COMPARE, NULL);
-    if (t.d == NULL)
-        return;
-    uint64_t n = keys_for(&t, 76, 50, 0.10);
-    load_and_overwrite(&t, 76, 50, n, 0, NULL);
     struct nvkv_hist reads;
-    read_back(&t, 76, 50, n, NULL, 3000, &reads);
-    fprintf(stderr, "pink 76/50, %llu keys: reads per GET mean %.2f p95 %llu\n",
-            (unsigned long long)n, nvkv_hist_mean(&reads),
-            (unsigned long long)nvkv_hist_quantile(&reads, 0.95));
+    if (!crypto1(&t, "pink", &reads))
+        return;
     CHECK_GE_U64(nvkv_hist_quantile(&reads, 0.95), 3);
     CHECK_GE_U64(t.e->ops->stats(t.e)->metadata_flash_bytes[DEV_DRAM_META_SEGMENTS], 1);
     kvdev_close(t.d);

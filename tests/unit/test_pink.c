@@ -8,61 +8,12 @@
 
 #include "../../src/base/err.h"
 #include "../../src/kv/datalog.h"
-#include "../../tools/kvdev.h"
-#include "harness.h"
-
-struct dev {
-    struct kvdev *d;
-    struct kv_engine *e;
-};
-
-static void
-open_dev(struct dev *t, uint32_t scale, const char *const *sets)
-{
-    struct cfg c;
-    char err[CFG_ERR_LEN];
-    CHECK_EQ_INT(cfg_load_preset(&c, "anykey64g", err, sizeof(err)), 0);
-    for (int i = 0; sets != NULL && sets[i] != NULL; i++)
-        CHECK_EQ_INT(cfg_set_assignment(&c, sets[i], err, sizeof(err)), 0);
-    CHECK_EQ_INT(cfg_finalize(&c, scale, err, sizeof(err)), 0);
-    t->d = NULL;
-    CHECK_EQ_INT(kvdev_open(&c, "pink", 1, &t->d, err, sizeof(err)), 0);
-    t->e = t->d->engine;
-}
+#include "engine_dev.h"
 
 static enum kv_status
 put(struct dev *t, const void *k, uint32_t kl, const void *v, uint32_t vl)
 {
-    struct sim_plan *p = sim_plan_new(t->d->sim);
-    enum kv_status s = t->e->ops->put(t->e, p, k, kl, v, vl, 0);
-    sim_plan_submit(t->d->sim, p, NULL, NULL);
-    sim_run(t->d->sim, UINT64_MAX);
-    return s;
-}
-
-static enum kv_status
-get(struct dev *t, const void *k, uint32_t kl, void *buf, uint32_t cap, uint32_t *vl)
-{
-    struct sim_plan *p = sim_plan_new(t->d->sim);
-    enum kv_status s = t->e->ops->get(t->e, p, k, kl, buf, cap, vl);
-    sim_plan_submit(t->d->sim, p, NULL, NULL);
-    sim_run(t->d->sim, UINT64_MAX);
-    return s;
-}
-
-static void
-make_key(uint8_t *k, uint32_t klen, uint64_t id)
-{
-    memset(k, 'k', klen);
-    for (int i = 0; i < 8 && i < (int)klen; i++)
-        k[i] = (uint8_t)(id >> (56 - 8 * i));
-}
-
-static void
-make_value(uint8_t *v, uint32_t vlen, uint64_t id, uint32_t version)
-{
-    for (uint32_t i = 0; i < vlen; i++)
-        v[i] = (uint8_t)(id * 31 + version * 7 + i);
+    return put_run(t, k, kl, v, vl, true);
 }
 
 TEST(round_trip_through_flush_compaction_and_gc)
@@ -75,7 +26,7 @@ TEST(round_trip_through_flush_compaction_and_gc)
                                        "device.dram=64KiB",
                                        NULL};
     struct dev t;
-    open_dev(&t, 1, sets);
+    open_dev(&t, "pink", 1, sets);
     if (t.d == NULL)
         return;
 
@@ -144,11 +95,7 @@ fill_and_read(struct dev *t, uint32_t klen, uint32_t vlen, double fraction, uint
     for (uint64_t id = 0; id < n; id++) {
         make_key(k, klen, id * 2654435761u % n);
         make_value(v, vlen, id, 0);
-        struct sim_plan *p = sim_plan_new(t->d->sim);
-        CHECK_EQ_INT(t->e->ops->put(t->e, p, k, klen, v, vlen, 0), KV_OK);
-        sim_plan_submit(t->d->sim, p, NULL, NULL);
-        if (id % 64 == 0)
-            sim_run(t->d->sim, UINT64_MAX);
+        CHECK_EQ_INT(put_run(t, k, klen, v, vlen, id % 64 == 0), KV_OK);
     }
     sim_run(t->d->sim, UINT64_MAX);
     /* the GETs below are told apart from any earlier ones by subtracting a snapshot */
@@ -159,15 +106,7 @@ fill_and_read(struct dev *t, uint32_t klen, uint32_t vlen, double fraction, uint
         make_key(k, klen, (i * 7919u) % n);
         CHECK_EQ_INT(get(t, k, klen, back, vlen, &vl), KV_OK);
     }
-    const struct nvkv_hist *after = &t->e->ops->stats(t->e)->flash_reads_per_get;
-    nvkv_hist_init(reads);
-    for (uint32_t b = 0; b < NVKV_HIST_BUCKETS; b++) {
-        uint64_t c = after->buckets[b] - before.buckets[b];
-        uint64_t lo, hi;
-        nvkv_hist_bucket_range(b, &lo, &hi);
-        for (uint64_t i = 0; i < c; i++)
-            nvkv_hist_add(reads, lo);
-    }
+    reads_since(t, &before, reads);
     free(k);
     free(v);
     free(back);
@@ -176,7 +115,7 @@ fill_and_read(struct dev *t, uint32_t klen, uint32_t vlen, double fraction, uint
 TEST(small_keys_fit_dram_and_get_costs_at_most_two_reads)
 {
     struct dev t;
-    open_dev(&t, 64, NULL);
+    open_dev(&t, "pink", 64, NULL);
     if (t.d == NULL)
         return;
     struct nvkv_hist reads;
@@ -191,7 +130,7 @@ TEST(small_keys_fit_dram_and_get_costs_at_most_two_reads)
 TEST(large_keys_spill_and_get_costs_more_than_two_reads)
 {
     struct dev t;
-    open_dev(&t, 64, NULL);
+    open_dev(&t, "pink", 64, NULL);
     if (t.d == NULL)
         return;
     struct nvkv_hist reads;
