@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "nand_bench.h"
+#include "plot.h"
 #include "run.h"
 #include "sim_bench.h"
 #include "xfer.h"
@@ -23,6 +24,7 @@ static const char main_help[] =
     "  nand-bench   random page reads / programs / mixed at a queue depth on the NAND array\n"
     "  sim-bench    events per wall second of the bare event core\n"
     "  config       show the effective configuration and the derived figures\n"
+    "  plot         charts of result dirs (latency CDFs, throughput, flash, PCIe, metadata)\n"
     "  help         this text\n"
     "\n";
 
@@ -87,6 +89,8 @@ main(int argc, char **argv)
         return nand_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "sim-bench") == 0)
         return sim_bench_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "plot") == 0)
+        return plot_main(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0)
         return config_main(argc - 1, argv + 1);
     fprintf(stderr, "nvkv: unknown command '%s'; see nvkv help\n", cmd);
