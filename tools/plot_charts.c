@@ -231,7 +231,7 @@ write_latency_dat(const struct plot_out *out, const struct plot_set *set, const 
                   int *block_run, double *max_tail)
 {
     char file[PLOT_NAME_MAX + 16];
-    snprintf(file, sizeof(file), "latency_%s.dat", op);
+    snprintf(file, sizeof(file), "latency_%.32s.dat", op);
     FILE *dat = open_out(out, file);
     fprintf(dat,
             "# %s latency CDF, one block per result dir: latency_us cumulative_fraction "
@@ -270,7 +270,7 @@ latency_cdf_chart(struct plot_out *out, const struct plot_set *set, const char *
 {
     char name[PLOT_NAME_MAX], title[128], ylabel[128], op_up[PLOT_NAME_MAX];
     upper(op_up, sizeof(op_up), op);
-    snprintf(name, sizeof(name), "latency_%s_cdf", op);
+    snprintf(name, sizeof(name), "latency_%.32s_cdf", op);
     snprintf(title, sizeof(title), "%s latency CDF", op_up);
     snprintf(ylabel, sizeof(ylabel), "fraction of %ss completed", op_up);
     struct chart c;
@@ -290,7 +290,7 @@ latency_tail_chart(struct plot_out *out, const struct plot_set *set, const char 
 {
     char name[PLOT_NAME_MAX], title[128], op_up[PLOT_NAME_MAX];
     upper(op_up, sizeof(op_up), op);
-    snprintf(name, sizeof(name), "latency_%s_tail", op);
+    snprintf(name, sizeof(name), "latency_%.32s_tail", op);
     snprintf(title, sizeof(title), "%s latency tail (percentiles on a log scale of 1 - p)", op_up);
     struct chart c;
     chart_begin(&c, out, name, title, "latency (µs, log scale)", "percentile");

@@ -43,8 +43,8 @@ static bool
 has_result_json(const char *dir)
 {
     char path[PLOT_PATH_MAX + 16];
-    snprintf(path, sizeof(path), "%s/result.json", dir);
-    return is_file(path);
+    int n = snprintf(path, sizeof(path), "%s/result.json", dir);
+    return n > 0 && (size_t)n < sizeof(path) && is_file(path);
 }
 
 /*
@@ -223,7 +223,7 @@ latency_op_name(const char *file, char *op, size_t size)
     if (n <= 12 || strncmp(file, "latency_", 8) != 0 || strcmp(file + n - 4, ".csv") != 0)
         return false;
     size_t len = n - 12;
-    if (len >= size)
+    if (len >= size || len > PLOT_OP_MAX)
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = file[8 + i];

@@ -17,6 +17,7 @@
 #define PLOT_MAX_OPS  8
 #define PLOT_NAME_MAX 64
 #define PLOT_PATH_MAX 1024
+#define PLOT_OP_MAX   32 /* longest op name in latency_<op>.csv (chart names use %.32s) */
 
 /* Columns of timeline.csv, in the order the contract lists them. */
 enum plot_tl_col {

@@ -352,7 +352,7 @@ number_extent(struct parser *ps, size_t *end)
 static int
 parse_number(struct parser *ps, size_t node)
 {
-    size_t start = ps->pos, end;
+    size_t start = ps->pos, end = start;
     if (number_extent(ps, &end) != 0)
         return -1;
     /* strtod needs a terminated copy: the input need not end in NUL */
