@@ -188,7 +188,7 @@ static int
 parse_value_size(struct span s, enum wl_trace_op op, uint32_t max_value, uint32_t *out,
                  bool *clamped, char *err, size_t errlen)
 {
-    uint64_t v;
+    uint64_t v = 0;
     NVKV_RET(parse_number(s, "value size", &v, err, errlen));
     uint64_t limit = max_value != 0 ? max_value : UINT32_MAX;
     *clamped = false;
@@ -207,7 +207,7 @@ parse_value_size(struct span s, enum wl_trace_op op, uint32_t max_value, uint32_
 static int
 parse_key_size(struct span s, uint32_t *out, bool *clamped, char *err, size_t errlen)
 {
-    uint64_t v;
+    uint64_t v = 0;
     NVKV_RET(parse_number(s, "key size", &v, err, errlen));
     if (v == 0)
         return fail(err, errlen, "key size 0");
@@ -321,7 +321,7 @@ parse_twitter(const char *line, size_t len, uint32_t max_value, uint8_t *keybuf,
     if (f[1].n == 0)
         return fail(err, errlen, "empty key");
     NVKV_RET(parse_op(twitter_ops, f[5], &rec->op, err, errlen));
-    uint32_t key_size;
+    uint32_t key_size = 0;
     NVKV_RET(parse_key_size(f[2], &key_size, &cl->key, err, errlen));
     NVKV_RET(parse_value_size(f[3], rec->op, max_value, &rec->value_size, &cl->value, err, errlen));
     build_key(f[1], key_size, keybuf);
@@ -382,7 +382,7 @@ parse_op_count(const struct wl_trace_cols *cols, struct span s, uint32_t *out, c
         *out = 1;
         return 0;
     }
-    uint64_t v;
+    uint64_t v = 0;
     NVKV_RET(parse_number(s, "op_count", &v, err, errlen));
     if (v > UINT32_MAX) {
         char q[QBUF];

@@ -122,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint32_t max_value = size % 2 == 0 ? 0 : 64;
     uint32_t repeat = 1 + (uint32_t)(size % 3);
-    char *copy = malloc(size + 1); /* fmemopen wants a writable buffer; +1: size 0 */
+    char *copy = calloc(size + 1, 1); /* fmemopen wants a writable buffer; +1: size 0 */
     NVKV_CHECK(copy != NULL);
     if (size > 0)
         memcpy(copy, data, size);
