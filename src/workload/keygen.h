@@ -51,7 +51,7 @@ enum wl_key_format {
 };
 
 /* YCSB's item count of the scrambled generator and its precomputed zeta at theta 0.99. */
-#define WL_SCRAMBLED_ITEMS 10000000000ull
+#define WL_SCRAMBLED_ITEMS     10000000000ull
 #define WL_SCRAMBLED_ZETAN_099 26.46902820178302
 
 /* The longest key wl_key_bytes writes for any format and key size <= KV key max (255). */

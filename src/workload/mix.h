@@ -37,7 +37,7 @@ struct wl_mix {
     double share[WL_OP_COUNT]; /* as given (normalized when drawing) */
     uint64_t cut[WL_OP_COUNT]; /* cumulative thresholds over 2^64 (set by wl_mix_init) */
     enum wl_scan_dist scan_dist;
-    uint32_t scan_max;       /* >= 1 */
+    uint32_t scan_max;         /* >= 1 */
     double scan_k, scan_sigma; /* pareto */
 };
 

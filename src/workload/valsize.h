@@ -36,8 +36,8 @@ enum wl_valsize_kind {
 
 struct wl_valsize {
     int kind;
-    uint32_t fixed;    /* fixed */
-    uint32_t min, max; /* uniform: the range; pareto: the clamps (wm: 10, 1024) */
+    uint32_t fixed;         /* fixed */
+    uint32_t min, max;      /* uniform: the range; pareto: the clamps (wm: 10, 1024) */
     double theta, k, sigma; /* pareto */
 };
 
