@@ -51,7 +51,7 @@ enum wl_key_format {
 };
 
 /* YCSB's item count of the scrambled generator and its precomputed zeta at theta 0.99. */
-#define WL_SCRAMBLED_ITEMS 10000000000ull
+#define WL_SCRAMBLED_ITEMS     10000000000ull
 #define WL_SCRAMBLED_ZETAN_099 26.46902820178302
 
 /* The longest key wl_key_bytes writes for any format and key size <= KV key max (255). */
@@ -70,6 +70,10 @@ struct wl_keygen {
     uint64_t limit; /* items [0, limit) exist; 1 <= limit <= n */
     uint64_t seq_next;
     struct wl_zipf zipf; /* zipf: over n; scrambled: over WL_SCRAMBLED_ITEMS; latest: over limit */
+    /* hotset: items [0, hot) are hot; a draw below hot_cut (over 2^64) picks among the hot ones
+     * that exist, so YCSB's retry-until-below-limit is one draw (see keygen.c) */
+    uint64_t hot;
+    uint64_t hot_cut;
 };
 
 /* Defaults: theta 0.99, hot_items 0.2, hot_ops 0.8. */

@@ -25,7 +25,7 @@
 
 struct wl_preset {
     const char *name;
-    const char *family; /* "anykey", "bandslim", "ycsb", "db_bench" */
+    const char *family;  /* "anykey", "bandslim", "ycsb", "db_bench" */
     const char *summary; /* one line for `nvkv run --workload list` */
     const char *source;  /* where the parameters come from */
     uint32_t key_size;
