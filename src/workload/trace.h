@@ -51,8 +51,8 @@ enum wl_trace_op {
 
 struct wl_trace_rec {
     enum wl_trace_op op;
-    const uint8_t *key;  /* valid until the next wl_trace_next */
-    uint32_t key_len;    /* 1..255 */
+    const uint8_t *key; /* valid until the next wl_trace_next */
+    uint32_t key_len;   /* 1..255 */
     uint32_t value_size; /* put: the recorded size (clamped to max_value); get/del: 0 */
     uint64_t line;       /* line number in the file (1-based) */
 };
@@ -66,8 +66,8 @@ struct wl_trace_opts {
 struct wl_trace;
 
 /* Open a trace. Returns 0 and *out, or a negative errno with a one-line reason in err. */
-int wl_trace_open(const char *path, const struct wl_trace_opts *o, struct wl_trace **out, char *err,
-                  size_t errlen);
+int wl_trace_open(const char *path, const struct wl_trace_opts *o, struct wl_trace **out,
+                  char *err, size_t errlen);
 
 /*
  * The next request: 1 and *rec, 0 at the end of the last pass, or a negative errno with
@@ -82,7 +82,6 @@ struct wl_trace_counts {
     uint64_t clamped_values;
     uint32_t pass;
 };
-
 void wl_trace_counts(const struct wl_trace *t, struct wl_trace_counts *c);
 
 enum wl_trace_format wl_trace_format_of(const struct wl_trace *t);
@@ -101,7 +100,6 @@ struct wl_trace_cols {
     int key, key_size, op, op_count, size; /* column indices, -1 when absent */
     int n;                                 /* columns in the header */
 };
-
 int wl_trace_header_parse(const char *line, size_t len, struct wl_trace_cols *cols, char *err,
                           size_t errlen);
 int wl_trace_parse_line(enum wl_trace_format f, const struct wl_trace_cols *cols, const char *line,
