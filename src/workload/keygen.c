@@ -246,6 +246,12 @@ wl_keygen_next(struct wl_keygen *g, struct nvkv_rng *rng)
     }
 }
 
+/* The pad after the item bytes: byte i is 'a' + i % 26 (the pad of `nvkv run`'s keys). */
+#define ALPHABET "abcdefghijklmnopqrstuvwxyz"
+static const char key_pad[] =
+    ALPHABET ALPHABET ALPHABET ALPHABET ALPHABET ALPHABET ALPHABET ALPHABET ALPHABET ALPHABET;
+_Static_assert(sizeof(key_pad) > WL_KEY_BYTES_MAX, "the pad covers the longest key");
+
 /* db_bench's GenerateKeyFromInt: the low min(K, 8) bytes big-endian, then a fixed pad. */
 static uint32_t
 binary_key(uint32_t key_size, uint64_t item, uint8_t *buf)
@@ -255,13 +261,23 @@ binary_key(uint32_t key_size, uint64_t item, uint8_t *buf)
     if (key_size > WL_KEY_BYTES_MAX)
         key_size = WL_KEY_BYTES_MAX;
     uint32_t id_bytes = key_size < 8 ? key_size : 8;
-    for (uint32_t i = 0; i < id_bytes; i++)
-        buf[i] = (uint8_t)(item >> (8 * (id_bytes - 1 - i)));
-    /* the pad of `nvkv run`'s keys, so its results stay the same */
-    for (uint32_t i = id_bytes; i < key_size; i++)
-        buf[i] = (uint8_t)('a' + i % 26);
+    if (id_bytes == 8) {
+        /* the common case, unrolled: compilers make it one byte swap and a store */
+        for (uint32_t i = 0; i < 8; i++)
+            buf[i] = (uint8_t)(item >> (56 - 8 * i));
+    } else {
+        for (uint32_t i = 0; i < id_bytes; i++)
+            buf[i] = (uint8_t)(item >> (8 * (id_bytes - 1 - i)));
+    }
+    memcpy(buf + id_bytes, key_pad + id_bytes, key_size - id_bytes);
     return key_size;
 }
+
+/* "00" "01" .. "99": two decimal digits per division. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
 
 /* CoreWorkload.buildKeyName with insertorder=hashed and zeropadding = K - 4. */
 static uint32_t
@@ -270,16 +286,25 @@ ycsb_key(uint32_t key_size, uint64_t item, uint8_t *buf)
     if (key_size > WL_KEY_BYTES_MAX)
         key_size = WL_KEY_BYTES_MAX;
     char digits[20];
-    uint32_t nd = 0;
+    char *p = digits + sizeof(digits);
     uint64_t h = wl_fnv64(item);
-    do {
-        digits[sizeof(digits) - 1 - nd++] = (char)('0' + h % 10);
-        h /= 10;
-    } while (h != 0);
+    while (h >= 100) {
+        uint32_t pair = (uint32_t)(h % 100);
+        h /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * pair, 2);
+    }
+    if (h >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * h, 2);
+    } else {
+        *--p = (char)('0' + h);
+    }
+    uint32_t nd = (uint32_t)(digits + sizeof(digits) - p);
     uint32_t pad = key_size > 4 + nd ? key_size - 4 - nd : 0;
     memcpy(buf, "user", 4);
     memset(buf + 4, '0', pad);
-    memcpy(buf + 4 + pad, digits + sizeof(digits) - nd, nd);
+    memcpy(buf + 4 + pad, p, nd);
     return 4 + pad + nd;
 }
 

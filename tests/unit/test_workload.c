@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -557,6 +558,17 @@ TEST(key_bytes_ycsb)
     check_ycsb_key(10, 42, "user55488592825689361");   /* shorter than natural: natural */
     check_ycsb_key(23, 42, "user0055488592825689361"); /* zeropadding 19 */
     check_ycsb_key(24, 0, "user06284781860667377211");
+    /* every digit pair, against printf's decimal (FNV itself is checked above) */
+    for (uint64_t item = 0; item < 20000; item++) {
+        char want[32];
+        snprintf(want, sizeof(want), "user%llu", (unsigned long long)wl_fnv64(item * 7919));
+        uint8_t got[WL_KEY_BYTES_MAX];
+        uint32_t len = wl_key_bytes(WL_KEYFMT_YCSB, 0, item * 7919, got);
+        if (len != strlen(want) || memcmp(got, want, len) != 0) {
+            CHECK_STR(want, "(the key of this item differs)");
+            break;
+        }
+    }
     uint8_t buf[WL_KEY_BYTES_MAX];
     CHECK_EQ_U64(wl_key_bytes(WL_KEYFMT_YCSB, 255, 0, buf), 255);
     CHECK_EQ_U64(wl_key_bytes(WL_KEYFMT_YCSB, 999, 0, buf), 255);
