@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gen_bench.h"
 #include "nand_bench.h"
 #include "plot.h"
 #include "run.h"
@@ -23,6 +24,7 @@ static const char main_help[] =
     "  xfer         PUTs through the NVMe path per transfer method (PRP, BandSlim, ByteExpress)\n"
     "  nand-bench   random page reads / programs / mixed at a queue depth on the NAND array\n"
     "  sim-bench    events per wall second of the bare event core\n"
+    "  gen-bench    requests per wall second of the workload generators\n"
     "  config       show the effective configuration and the derived figures\n"
     "  plot         charts of result dirs (latency CDFs, throughput, flash, PCIe, metadata)\n"
     "  help         this text\n"
@@ -91,6 +93,8 @@ main(int argc, char **argv)
         return sim_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "plot") == 0)
         return plot_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "gen-bench") == 0)
+        return gen_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0)
         return config_main(argc - 1, argv + 1);
     fprintf(stderr, "nvkv: unknown command '%s'; see nvkv help\n", cmd);

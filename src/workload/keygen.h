@@ -18,14 +18,25 @@
  *
  * A generator is set up over a capacity `n` (every item that may ever exist) and draws only
  * items below its current `limit` (items inserted so far), retrying as YCSB does; inserts raise
- * the limit with wl_keygen_set_limit.
+ * the limit with wl_keygen_set_limit. zipf and scrambled retry (after 1024 misses in a row, when
+ * the limit is a sliver of the capacity, the last draw is folded below the limit instead of
+ * spinning); hotset draws the distribution YCSB's retries produce directly; latest's Zipfian
+ * grows with the limit (YCSB's incremental zeta).
+ *
+ * Deviations from YCSB, all deliberate: the scrambled Zipfian runs over 10^10 ranks where YCSB's
+ * has 10^10 + 1; latest draws over [0, last] where YCSB's SkewedLatestGenerator never returns
+ * item 0 (it takes `last - zipf(last)`); a grown Zipfian recomputes eta with the new count where
+ * YCSB keeps its first one.
  *
  * Key formats (`wl_key_format`):
  *   binary  fixed length K: the item number big-endian in the first min(K, 8) bytes (db_bench's
  *           GenerateKeyFromInt), then a fixed pad, so key order is item order
  *   ycsb    "user" + the decimal of FNV-1 64(item) (YCSB's hashed insert order), zero-padded
- *           on the left of the number up to K bytes (YCSB's zeropadding = K - 4); never longer
- *           than 4 + 19 bytes, never shorter than K
+ *           on the left of the number up to K bytes (YCSB's zeropadding = K - 4); K = 0 (or any
+ *           K <= 5) gives YCSB's default natural length, 5..23 bytes (22.9 on average); never
+ *           longer than max(K, 4 + 19) bytes
+ * The binary pad is 'a' + i % 26 at byte i (db_bench pads with '0'): the keys `nvkv run` has
+ * always written, so its results stay comparable.
  */
 #ifndef NVKV_WORKLOAD_KEYGEN_H
 #define NVKV_WORKLOAD_KEYGEN_H
@@ -70,6 +81,10 @@ struct wl_keygen {
     uint64_t limit; /* items [0, limit) exist; 1 <= limit <= n */
     uint64_t seq_next;
     struct wl_zipf zipf; /* zipf: over n; scrambled: over WL_SCRAMBLED_ITEMS; latest: over limit */
+    /* hotset: items [0, hot) are hot; a draw below hot_cut (over 2^64) picks among the hot ones
+     * that exist, so YCSB's retry-until-below-limit is one draw (see keygen.c) */
+    uint64_t hot;
+    uint64_t hot_cut;
 };
 
 /* Defaults: theta 0.99, hot_items 0.2, hot_ops 0.8. */
@@ -101,7 +116,8 @@ uint64_t wl_fnv64(uint64_t v);
 
 /*
  * Write the key of `item` into buf (at least WL_KEY_BYTES_MAX bytes) and return its length.
- * key_size: binary 1..255; ycsb 0..255 (the padded length; shorter asks for the natural one).
+ * key_size: binary 1..255 (0 is taken as 1); ycsb 0..255 (the padded length; shorter asks for
+ * the natural one). Larger sizes are taken as 255.
  */
 uint32_t wl_key_bytes(enum wl_key_format f, uint32_t key_size, uint64_t item, uint8_t *buf);
 

@@ -8,13 +8,18 @@
  *   wm       db_bench mixgraph (BandSlim W(M)): generalized Pareto with theta 0, k 0.2615,
  *            sigma 25.45; over the 1 KiB maximum taken modulo it (db_bench's rule), then under
  *            10 B raised to 10 (research/nvme-pcie-bandslim-plm.md 3.6,
- *            research/host-lsm-kvaccel-workloads.md 4.2)
+ *            research/host-lsm-kvaccel-workloads.md 4.2). The draw truncates where db_bench
+ *            rounds up (up to 1 B smaller) and db_bench raises only negative sizes to 10; kept
+ *            so since published W(M) figures were drawn this way. Its fields are not read, so
+ *            a struct with only kind = WL_VALSIZE_WM draws it.
  *   uniform  every size in [min, max] equally likely
  *   pareto   generalized Pareto ceil(theta + sigma (u^-k - 1) / k) (exponential when k == 0),
- *            then db_bench's clamps: over `max` taken modulo `max`, under `min` raised to `min`
+ *            then db_bench's clamps: over `max` taken modulo `max` (so 0 .. max - 1), under
+ *            `min` raised to `min`
  *
  * Specs as the command line writes them (wl_valsize_parse_spec):
  *   "4096" (fixed), "wb" | "wc" | "wd" | "wm", "uniform:MIN-MAX", "pareto:K,SIGMA[,MIN,MAX]"
+ *   (pareto's theta is 0; MIN,MAX default to 10,1024, db_bench mixgraph's clamps)
  */
 #ifndef NVKV_WORKLOAD_VALSIZE_H
 #define NVKV_WORKLOAD_VALSIZE_H
@@ -62,5 +67,11 @@ uint32_t wl_valsize_max(const struct wl_valsize *v);
 double wl_valsize_mean(const struct wl_valsize *v);
 
 uint32_t wl_valsize_next(const struct wl_valsize *v, struct nvkv_rng *rng);
+
+/*
+ * The generalized Pareto inverse CDF, theta + sigma (u^-k - 1) / k (theta - sigma ln u when
+ * k == 0), before db_bench's rounding up; u == 0 is taken as 2^-53 (nvkv_rng_unit's step).
+ */
+double wl_pareto_inverse(double u, double theta, double k, double sigma);
 
 #endif

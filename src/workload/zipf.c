@@ -22,33 +22,71 @@ wl_zipf_zeta(uint64_t n, double theta)
     return sum;
 }
 
-int
-wl_zipf_init(struct wl_zipf *z, uint64_t n, double theta, uint64_t seed)
+/* eta of Gray's algorithm for n ranks: depends on n, theta and zeta(n) (YCSB's formula). */
+static double
+gray_eta(uint64_t n, double theta, double zetan)
 {
-    if (n == 0 || !(theta > 0.0 && theta < 1.0))
+    double zeta2 = wl_zipf_zeta(2, theta);
+    return (1.0 - pow(2.0 / (double)n, 1.0 - theta)) / (1.0 - zeta2 / zetan);
+}
+
+/* The scramble's domain: the smallest power of two >= n. */
+static void
+set_scramble_domain(struct wl_zipf *z)
+{
+    z->bits = 1;
+    while (z->bits < 64 && (1ull << z->bits) < z->n)
+        z->bits++;
+    z->mask = z->bits == 64 ? UINT64_MAX : (1ull << z->bits) - 1;
+}
+
+int
+wl_zipf_init_zeta(struct wl_zipf *z, uint64_t n, double theta, double zetan, uint64_t seed)
+{
+    if (n == 0 || !(theta > 0.0 && theta < 1.0) || !(zetan >= 1.0))
         return -EINVAL;
     z->n = n;
     z->theta = theta;
     z->alpha = 1.0 / (1.0 - theta);
-    z->zetan = wl_zipf_zeta(n, theta);
-    double zeta2 = wl_zipf_zeta(2, theta);
-    z->eta = (1.0 - pow(2.0 / (double)n, 1.0 - theta)) / (1.0 - zeta2 / z->zetan);
+    z->zetan = zetan;
+    z->eta = gray_eta(n, theta, zetan);
     z->half_pow_theta = 1.0 + pow(0.5, theta);
-    z->bits = 1;
-    while (z->bits < 64 && (1ull << z->bits) < n)
-        z->bits++;
-    z->mask = z->bits == 64 ? UINT64_MAX : (1ull << z->bits) - 1;
+    set_scramble_domain(z);
     uint64_t s = seed ^ 0x7a697066u; /* "zipf" */
     z->key[0] = nvkv_splitmix64(&s);
     z->key[1] = nvkv_splitmix64(&s);
     return 0;
 }
 
+int
+wl_zipf_init(struct wl_zipf *z, uint64_t n, double theta, uint64_t seed)
+{
+    if (n == 0 || !(theta > 0.0 && theta < 1.0))
+        return -EINVAL;
+    return wl_zipf_init_zeta(z, n, theta, wl_zipf_zeta(n, theta), seed);
+}
+
+void
+wl_zipf_grow(struct wl_zipf *z, uint64_t n)
+{
+    if (n == 0 || n == z->n)
+        return;
+    if (n < z->n || n - z->n > ZETA_EXACT_TERMS) {
+        z->zetan = wl_zipf_zeta(n, z->theta);
+    } else {
+        /* YCSB's incremental zeta: the terms of ranks n+1 .. n' added to the old sum */
+        for (uint64_t i = z->n + 1; i <= n; i++)
+            z->zetan += 1.0 / pow((double)i, z->theta);
+    }
+    z->n = n;
+    z->eta = gray_eta(n, z->theta, z->zetan);
+    set_scramble_domain(z);
+}
+
 uint64_t
-wl_zipf_next_rank(const struct wl_zipf *z, struct nvkv_rng *rng)
+wl_zipf_rank_of(const struct wl_zipf *z, double u)
 {
     /* YCSB ZipfianGenerator.nextLong(itemcount) with base 0 */
-    double u = nvkv_rng_unit(rng);
     double uz = u * z->zetan;
     if (uz < 1.0)
         return 0;

@@ -117,6 +117,17 @@ else
     fail "config --print failed"
 fi
 
+# nvkv gen-bench: bad options, and a small run of every key distribution.
+expect_usage_error "gen-bench dist" "allowed: seq, uniform, zipf" gen-bench --dist zipfian
+expect_usage_error "gen-bench values" "MIN <= MAX" gen-bench --value-size uniform:9-1
+expect_usage_error "gen-bench mix" "unknown operation" gen-bench --mix get=1
+if "$NVKV" gen-bench --dist all --n 1000 --draws 2000 --repeat 1 >"$TMP/out" 2>"$TMP/err" &&
+    grep -q '^latest ' "$TMP/out" && grep -q '^checksum ' "$TMP/out"; then
+    pass
+else
+    fail "gen-bench: a small run of every distribution: $(cat "$TMP/err")"
+fi
+
 # nvkv xfer: bad options, every method in one table, result.json with the pcie figures, and
 # the same seed gives the same file.
 expect_usage_error "xfer method" "allowed: prp, piggyback, adaptive, inline" xfer --method nope
