@@ -17,9 +17,10 @@ release: deps
 	@cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(RELEASE_DIR) -j $(JOBS)
 
-# The default experiment. Until the KV engines land it is the NAND benchmark.
+# The default experiment: PinK vs AnyKey vs AnyKey+ on four workloads and the transfer-method
+# table on W(M) (experiments/default.sh); results and plots under results/default/.
 run: release
-	$(NVKV) nand-bench --out results/default
+	@experiments/default.sh
 
 asan: deps
 	@cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNVKV_SANITIZE=ON >/dev/null

@@ -14,7 +14,7 @@ for case in "16 4096 0.5" "32 1024 0.5" "80 80 0.15"; do
         dir="$OUT/${engine}_$1_$2"
         echo "== $engine, key $1 B, value $2 B, fill $3"
         "$NVKV" run --engine "$engine" --scale 64 --key-size "$1" --value-size "$2" --fill "$3" \
-            --ops "$OPS" --write-ratio 0.2 --key-dist zipf --quiet --out "$dir" |
+            --ops "$OPS" --write-ratio 0.2 --key-dist scrambled --quiet --out "$dir" |
             grep -E "^run:|GET |flash reads|page writes|write amp|meta_segments|level_lists|mapping_table|sim speed"
     done
 done

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compare.h"
 #include "gen_bench.h"
 #include "nand_bench.h"
 #include "plot.h"
@@ -21,6 +22,7 @@ static const char main_help[] =
     "\n"
     "commands:\n"
     "  run          one engine under a key-value workload: latency, IOPS, flash, DRAM\n"
+    "  compare      a matrix of runs (engines or transfer methods x workloads), one table\n"
     "  xfer         PUTs through the NVMe path per transfer method (PRP, BandSlim, ByteExpress)\n"
     "  nand-bench   random page reads / programs / mixed at a queue depth on the NAND array\n"
     "  sim-bench    events per wall second of the bare event core\n"
@@ -85,6 +87,8 @@ main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return run_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return compare_main(argc - 1, argv + 1);
     if (strcmp(cmd, "xfer") == 0)
         return xfer_main(argc - 1, argv + 1);
     if (strcmp(cmd, "nand-bench") == 0)

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "plot_charts.h"
 #include "plot_data.h"
+#include "results.h"
 
 #define MAX_DIR_ARGS PLOT_MAX_RUNS
 
@@ -82,26 +83,6 @@ parse_args(int argc, char **argv, struct plot_opts *o)
         cli_usage_error("plot: no result dir given; usage: nvkv plot [options] DIR...");
 }
 
-/* mkdir -p */
-static int
-make_dirs(const char *dir)
-{
-    char path[PLOT_PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-        return -ENAMETOOLONG;
-    for (char *p = path + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 static void
 choose_out_dir(const struct plot_opts *o, const struct plot_set *set, struct plot_out *out)
 {
@@ -114,9 +95,9 @@ choose_out_dir(const struct plot_opts *o, const struct plot_set *set, struct plo
         n = snprintf(out->dir, sizeof(out->dir), "%s/plots", o->dirs[0]);
     if (n < 0 || n >= (int)sizeof(out->dir))
         cli_usage_error("plot: output path too long");
-    int rc = make_dirs(out->dir);
-    if (rc != 0) {
-        fprintf(stderr, "nvkv: plot: cannot create %s: %s\n", out->dir, strerror(-rc));
+    char err[512];
+    if (results_mkdirs(out->dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "nvkv: plot: %s\n", err);
         exit(1);
     }
 }

@@ -26,6 +26,15 @@ make_dirs(const char *dir)
     return 0;
 }
 
+int
+results_mkdirs(const char *dir, char *err, size_t errlen)
+{
+    int rc = make_dirs(dir);
+    if (rc != 0)
+        snprintf(err, errlen, "--out %s: cannot create: %s", dir, strerror(-rc));
+    return rc;
+}
+
 double
 results_ops_per_s(const struct results *r)
 {
@@ -121,11 +130,9 @@ int
 results_write(const char *dir, const struct results *r, char *err, size_t errlen)
 {
     char path[1200];
-    int rc = make_dirs(dir);
-    if (rc != 0) {
-        snprintf(err, errlen, "--out %s: cannot create: %s", dir, strerror(-rc));
+    int rc = results_mkdirs(dir, err, errlen);
+    if (rc != 0)
         return rc;
-    }
     snprintf(path, sizeof(path), "%s/result.json", dir);
     rc = write_json(path, r);
     for (int i = 0; rc == 0 && i < r->n_ops; i++) {

@@ -48,6 +48,9 @@ struct results {
 /* Create DIR (and parents) if needed and write the files. Returns 0 or -errno, message in err. */
 int results_write(const char *dir, const struct results *r, char *err, size_t errlen);
 
+/* Create DIR and its parents if needed. Returns 0 or -errno, message in err. */
+int results_mkdirs(const char *dir, char *err, size_t errlen);
+
 /* Simulated operations per second of virtual time. */
 double results_ops_per_s(const struct results *r);
 

@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * `nvkv run`: the driver. The host side issues operations into the engine (closed loop at the
+ * queue depth or open loop at a rate), keeps one record per item (version, value size) to check
+ * every value read back, and measures each phase.
+ */
 #include "run.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,218 +16,504 @@
 
 #include "../src/base/check.h"
 #include "../src/base/err.h"
-#include "../src/base/rng.h"
-#include "../src/kv/engine.h"
 #include "../src/sim/sim.h"
-#include "../src/workload/zipf.h"
+#include "../src/workload/value.h"
 #include "cli.h"
-#include "kvdev.h"
-#include "results.h"
+#include "run_internal.h"
 
-enum run_phase {
-    PHASE_LOAD,
-    PHASE_RUN,
-};
+/* Completions between two looks at the wall clock for the progress line. */
+#define PROGRESS_EVERY 4096u
+/* Clients allocated at a time in open loop, where the number in flight is not bounded. */
+#define CLIENT_BLOCK 256u
 
-struct run;
+static const char *const lat_names[RUN_LAT_COUNT] = {"get", "put", "del", "scan", "rmw"};
 
-struct run_client {
-    struct run *r;
-    bool is_get;
-    bool refused; /* a PUT answered KV_NO_SPACE: counted, but not in the PUT latency */
-};
-
-struct run {
-    const struct run_opts *o;
-    struct kvdev *dev;
-    struct kv_engine *e;
-    struct run_result *res;
-    uint64_t n_keys;
-    uint32_t *version; /* per key: the version its value was last written with */
-    struct wl_zipf zipf;
-    struct nvkv_rng key_rng, mix_rng;
-    struct run_client *clients;
-    uint8_t *key, *value, *get_buf;
-    enum run_phase phase;
-    uint64_t issued, target;
-    bool load_full; /* the load met KV_NO_SPACE */
-};
-
-uint64_t
-run_key_count(const struct run_opts *o, uint64_t exposed_bytes)
+const char *
+run_lat_name(enum run_lat l)
 {
-    return (uint64_t)(o->fill * (double)exposed_bytes / (double)(o->key_size + o->value_size));
+    return (unsigned)l < RUN_LAT_COUNT ? lat_names[l] : "unknown";
 }
 
-void
-run_key_encode(uint8_t *key, uint32_t key_size, uint64_t id)
+/* ---- the per-item record ---- */
+
+static int fail(struct run *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct run *r, int rc, const char *fmt, ...)
 {
-    uint32_t id_bytes = key_size < 8 ? key_size : 8;
-    for (uint32_t i = 0; i < id_bytes; i++)
-        key[i] = (uint8_t)(id >> (8 * (id_bytes - 1 - i)));
-    for (uint32_t i = id_bytes; i < key_size; i++)
-        key[i] = (uint8_t)('a' + i % 26);
+    if (r->rc == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, sizeof(r->err), fmt, ap);
+        va_end(ap);
+        r->rc = rc;
+    }
+    r->stop = true;
+    return rc;
+}
+
+/* Make room for items [0, n): grows the arrays (absent items) when a trace brings new keys. */
+static int
+reserve_items(struct run *r, uint64_t n)
+{
+    if (n <= r->n)
+        return 0;
+    uint64_t cap = r->n ? r->n : 1024;
+    while (cap < n)
+        cap *= 2;
+    uint32_t *v = realloc(r->version, cap * sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    r->version = v;
+    uint32_t *s = realloc(r->vsize, cap * sizeof(*s));
+    if (s == NULL)
+        return -ENOMEM;
+    r->vsize = s;
+    for (uint64_t i = r->n; i < cap; i++) {
+        r->version[i] = RUN_ABSENT;
+        r->vsize[i] = 0;
+    }
+    r->n = cap;
+    return 0;
+}
+
+static bool
+item_present(const struct run *r, uint64_t item)
+{
+    return (r->version[item] & RUN_ABSENT) == 0;
+}
+
+static void
+set_key(struct run *r, uint64_t item)
+{
+    r->key_len = wl_key_bytes(r->w->key_format, r->w->key_size, item, r->key);
+}
+
+/* ---- operations: each adds its engine work to `plan`; false when it must not be timed ---- */
+
+static bool
+op_put(struct run *r, struct sim_plan *plan, uint64_t item, uint32_t size)
+{
+    uint32_t version = (r->version[item] & ~RUN_ABSENT) + 1;
+    if (version >= RUN_ABSENT)
+        version = 1; /* 2^31 writes of one item: wrap (older values are long gone) */
+    wl_value_fill(r->value, size, item, version);
+    enum kv_status st = r->e->ops->put(r->e, plan, r->key, r->key_len, r->value, size, 0);
+    if (st == KV_NO_SPACE) {
+        if (r->loading)
+            fail(r, -ENOSPC,
+                 "the device is full after loading %llu of %llu keys (KV_NO_SPACE); lower "
+                 "--fill or --keys",
+                 (unsigned long long)item, (unsigned long long)r->load_target);
+        else
+            r->res->no_space++;
+        return false;
+    }
+    if (st != KV_OK) {
+        fail(r, -EIO, "PUT of item %llu (%u value bytes) answered %s", (unsigned long long)item,
+             size, kv_status_name(st));
+        return false;
+    }
+    r->version[item] = version;
+    r->vsize[item] = size;
+    if (r->loading)
+        r->res->load_host_bytes += r->key_len + size;
+    else
+        r->res->host_bytes += r->key_len + size;
+    return true;
+}
+
+static void
+check_value(struct run *r, uint64_t item, const uint8_t *buf, uint32_t vlen, const char *what)
+{
+    uint32_t want = r->vsize[item], version = r->version[item];
+    if (vlen != want) {
+        fail(r, -EIO, "%s of item %llu returned %u value bytes, not %u (version %u)", what,
+             (unsigned long long)item, vlen, want, version);
+        return;
+    }
+    uint32_t bad = wl_value_check(buf, vlen, item, version);
+    if (bad != vlen)
+        fail(r, -EIO, "%s of item %llu returned a wrong value (version %u, first bad byte %u)",
+             what, (unsigned long long)item, version, bad);
+}
+
+static void
+op_get(struct run *r, struct sim_plan *plan, uint64_t item)
+{
+    uint32_t vlen = 0;
+    enum kv_status st =
+        r->e->ops->get(r->e, plan, r->key, r->key_len, r->get_buf, r->buf_len, &vlen);
+    if (!item_present(r, item)) {
+        if (st != KV_NOT_FOUND)
+            fail(r, -EIO, "GET of absent item %llu answered %s, not NOT_FOUND",
+                 (unsigned long long)item, kv_status_name(st));
+        r->res->get_misses++;
+        return;
+    }
+    if (st != KV_OK) {
+        fail(r, -EIO, "GET of item %llu (version %u) answered %s", (unsigned long long)item,
+             r->version[item], kv_status_name(st));
+        return;
+    }
+    check_value(r, item, r->get_buf, vlen, "GET");
+}
+
+static bool
+op_del(struct run *r, struct sim_plan *plan, uint64_t item)
+{
+    enum kv_status st = r->e->ops->del(r->e, plan, r->key, r->key_len);
+    if (st == KV_NO_SPACE) {
+        r->res->no_space++;
+        return false;
+    }
+    enum kv_status want = item_present(r, item) ? KV_OK : KV_NOT_FOUND;
+    if (st != want) {
+        fail(r, -EIO, "DEL of item %llu answered %s, not %s", (unsigned long long)item,
+             kv_status_name(st), kv_status_name(want));
+        return false;
+    }
+    r->version[item] |= RUN_ABSENT;
+    return true;
 }
 
 /*
- * The value bytes of key `id` at `version`: a 64-byte block of multiply-xorshift words of a seed
- * of both, repeated. Filling is then a few vector copies, so a 4 KiB workload measures the
- * emulator rather than the value generator; any stale, misplaced or foreign value still differs
- * in every word. GETs check 16 words spread over the value (the model test compares every byte).
+ * The item whose key a scan returned, when the key format lets the host decode it (binary keys
+ * of 8 bytes or more carry the whole item number); UINT64_MAX otherwise.
  */
-#define VALUE_BLOCK_WORDS 8u
-
-static void
-value_block(uint64_t block[VALUE_BLOCK_WORDS], uint64_t id, uint32_t version)
+static uint64_t
+scan_item_of(const struct run *r, const uint8_t *key, uint32_t klen)
 {
-    uint64_t seed = id * 0x9e3779b97f4a7c15ull ^ ((uint64_t)version << 32 | 0x76616c75u);
-    for (uint64_t i = 0; i < VALUE_BLOCK_WORDS; i++) {
-        uint64_t z = (seed ^ ((i + 1) * 0xd6e8feb86659fd93ull)) * 0xbf58476d1ce4e5b9ull;
-        block[i] = z ^ (z >> 31);
-    }
+    if (r->w->key_format != WL_KEYFMT_BINARY || r->w->key_size < 8 || klen != r->w->key_size)
+        return UINT64_MAX;
+    uint64_t item = 0;
+    for (int i = 0; i < 8; i++)
+        item = item << 8 | key[i];
+    return item < r->limit ? item : UINT64_MAX;
 }
 
 static void
-value_fill(uint8_t *buf, uint32_t len, uint64_t id, uint32_t version)
+op_scan(struct run *r, struct sim_plan *plan, uint32_t len)
 {
-    uint64_t block[VALUE_BLOCK_WORDS];
-    value_block(block, id, version);
-    uint32_t done = len < sizeof(block) ? len : (uint32_t)sizeof(block);
-    memcpy(buf, block, done);
-    while (done < len) {
-        uint32_t n = done <= len - done ? done : len - done;
-        memcpy(buf + done, buf, n);
-        done += n;
+    struct kv_iter *it = NULL;
+    if (r->e->ops->iter_create == NULL || r->e->ops->iter_create(r->e, &it) != 0) {
+        fail(r, -ENOTSUP, "engine %s has no iterator; scans need one", r->e->ops->name);
+        return;
+    }
+    enum kv_status st = r->e->ops->iter_seek(it, plan, r->key, r->key_len);
+    for (uint32_t k = 0; k < len && st == KV_OK && r->rc == 0; k++) {
+        const void *key, *value;
+        uint32_t klen, vlen;
+        st = r->e->ops->iter_next(it, plan, &key, &klen, &value, &vlen);
+        if (st != KV_OK)
+            break;
+        r->res->scan_keys++;
+        uint64_t item = scan_item_of(r, key, klen);
+        if (item != UINT64_MAX) {
+            if (!item_present(r, item))
+                fail(r, -EIO, "scan returned item %llu, which is absent", (unsigned long long)item);
+            else
+                check_value(r, item, value, vlen, "scan");
+        }
+    }
+    if (st != KV_OK && st != KV_END)
+        fail(r, -EIO, "scan answered %s", kv_status_name(st));
+    r->e->ops->iter_destroy(it);
+}
+
+/* The next item an operation on existing items touches. */
+static uint64_t
+pick_item(struct run *r)
+{
+    return wl_keygen_next(&r->keygen, &r->key_rng);
+}
+
+/* An insert writes the next new item; past the key space it becomes an update (counted). */
+static uint64_t
+insert_item(struct run *r)
+{
+    if (r->limit < r->keygen.n) {
+        uint64_t item = r->limit++;
+        wl_keygen_set_limit(&r->keygen, r->limit);
+        return item;
+    }
+    r->res->insert_overflow++;
+    return pick_item(r);
+}
+
+/* The kind of the next generated operation. */
+static enum wl_op
+draw_op(struct run *r)
+{
+    enum wl_op op = wl_mix_next(&r->mix, &r->mix_rng);
+    return op != WL_OP_INSERT && r->limit == 0 ? WL_OP_INSERT : op; /* nothing exists yet */
+}
+
+/* One generated operation of kind `op` into `plan`; its latency class and whether it is timed. */
+static bool
+generated_op(struct run *r, struct sim_plan *plan, enum wl_op op, enum run_lat *lat)
+{
+    r->res->op_count[op]++;
+    uint64_t item = op == WL_OP_INSERT ? insert_item(r) : pick_item(r);
+    set_key(r, item);
+    switch (op) {
+    case WL_OP_READ:
+        *lat = RUN_LAT_GET;
+        op_get(r, plan, item);
+        return true;
+    case WL_OP_DELETE:
+        *lat = RUN_LAT_DEL;
+        return op_del(r, plan, item);
+    case WL_OP_SCAN:
+        *lat = RUN_LAT_SCAN;
+        op_scan(r, plan, wl_scan_len_next(&r->mix, &r->scan_rng));
+        return true;
+    case WL_OP_RMW:
+        *lat = RUN_LAT_RMW;
+        op_get(r, plan, item);
+        sim_plan_barrier(plan); /* the write follows the read */
+        return op_put(r, plan, item, wl_valsize_next(&r->w->values, &r->size_rng));
+    default: /* update, insert */
+        *lat = RUN_LAT_PUT;
+        return op_put(r, plan, item, wl_valsize_next(&r->w->values, &r->size_rng));
     }
 }
 
-/* Offset of a byte that differs from the expected value (16 sampled bytes), or len. */
-static uint32_t
-value_check(const uint8_t *buf, uint32_t len, uint64_t id, uint32_t version)
+/* The next request of the trace: false at its end (or on an error, recorded). */
+static bool
+trace_read(struct run *r, struct wl_trace_rec *rec)
 {
-    uint64_t block[VALUE_BLOCK_WORDS];
-    value_block(block, id, version);
-    const uint8_t *want = (const uint8_t *)block;
-    for (uint32_t k = 0; k < 16 && len > 0; k++) {
-        uint32_t at = (uint32_t)((uint64_t)(len - 1) * k / 15);
-        if (buf[at] != want[at % sizeof(block)])
-            return at;
-    }
-    return len;
+    int got = wl_trace_next(r->trace, rec, r->err, sizeof(r->err));
+    if (got < 0)
+        fail(r, NVKV_EFORMAT, "%s", r->err);
+    if (got <= 0)
+        r->stop = true;
+    return got > 0;
 }
 
-static void issue(struct run *r, struct run_client *cl);
+static enum wl_op
+trace_op_kind(const struct wl_trace_rec *rec)
+{
+    return rec->op == WL_TRACE_GET   ? WL_OP_READ
+           : rec->op == WL_TRACE_DEL ? WL_OP_DELETE
+                                     : WL_OP_UPDATE;
+}
+
+/* One request of the trace into `plan`. */
+static bool
+trace_op(struct run *r, struct sim_plan *plan, const struct wl_trace_rec *rec, enum run_lat *lat)
+{
+    uint64_t item;
+    bool is_new;
+    if (wl_keymap_intern(&r->keymap, rec->key, rec->key_len, &item, &is_new) != 0 ||
+        reserve_items(r, item + 1) != 0) {
+        fail(r, -ENOMEM, "out of memory for the trace's keys");
+        return false;
+    }
+    if (item >= r->limit)
+        r->limit = item + 1;
+    memcpy(r->key, rec->key, rec->key_len);
+    r->key_len = rec->key_len;
+    switch (rec->op) {
+    case WL_TRACE_GET:
+        r->res->op_count[WL_OP_READ]++;
+        *lat = RUN_LAT_GET;
+        op_get(r, plan, item);
+        return true;
+    case WL_TRACE_DEL:
+        r->res->op_count[WL_OP_DELETE]++;
+        *lat = RUN_LAT_DEL;
+        return op_del(r, plan, item);
+    default:
+        r->res->op_count[is_new ? WL_OP_INSERT : WL_OP_UPDATE]++;
+        *lat = RUN_LAT_PUT;
+        return op_put(r, plan, item, rec->value_size);
+    }
+}
+
+/* ---- issuing ---- */
+
+static bool
+stop_reached(struct run *r)
+{
+    if (r->stop)
+        return true;
+    const struct run_opts *o = r->o;
+    if (r->loading)
+        return r->issued >= r->load_target;
+    uint64_t elapsed = sim_now(r->dev->sim) - r->phase_start_ns;
+    if ((r->w->ops && r->issued >= r->w->ops) ||
+        (r->bytes_target && r->res->host_bytes >= r->bytes_target) ||
+        (o->duration_ns && elapsed >= o->duration_ns))
+        r->stop = true;
+    return r->stop;
+}
+
+static void op_done(struct sim *sim, struct sim_plan *plan, void *arg);
+
+static void client_put(struct run *r, struct run_client *cl);
+
+/* Issue the client's next operation; at the end of a trace the client goes idle. */
+static void
+issue(struct run *r, struct run_client *cl, uint64_t start_ns)
+{
+    enum wl_op op = WL_OP_INSERT;
+    struct wl_trace_rec rec;
+    if (!r->loading && r->trace != NULL) {
+        if (!trace_read(r, &rec)) {
+            client_put(r, cl);
+            return;
+        }
+        op = trace_op_kind(&rec);
+    } else if (!r->loading) {
+        op = draw_op(r);
+    }
+    r->issued++;
+    struct sim_plan *plan = sim_plan_new(r->dev->sim);
+    bool reads = op == WL_OP_READ || op == WL_OP_SCAN;
+    dev_cpu_charge(&r->dev->cpu, plan, reads ? SIM_PRIO_FG_READ : SIM_PRIO_FG_WRITE,
+                   r->dev->cpu.p.decode_ns);
+    sim_plan_barrier(plan);
+    enum run_lat lat = RUN_LAT_PUT;
+    bool timed;
+    if (r->loading) {
+        uint64_t item = r->limit++;
+        set_key(r, item);
+        timed = op_put(r, plan, item, wl_valsize_next(&r->w->values, &r->size_rng));
+    } else if (r->trace != NULL) {
+        timed = trace_op(r, plan, &rec, &lat);
+    } else {
+        timed = generated_op(r, plan, op, &lat);
+    }
+    cl->lat = lat;
+    cl->timed = timed && !r->loading;
+    cl->start_ns = start_ns;
+    sim_plan_submit(r->dev->sim, plan, op_done, cl);
+}
+
+static struct run_client *
+client_get(struct run *r)
+{
+    if (r->free_clients == NULL) {
+        struct run_client **blocks =
+            realloc(r->client_blocks, (r->n_client_blocks + 1) * sizeof(*blocks));
+        struct run_client *b = calloc(CLIENT_BLOCK, sizeof(*b));
+        if (blocks == NULL || b == NULL) {
+            free(b);
+            if (blocks != NULL)
+                r->client_blocks = blocks;
+            return NULL;
+        }
+        r->client_blocks = blocks;
+        r->client_blocks[r->n_client_blocks++] = b;
+        for (uint32_t i = 0; i < CLIENT_BLOCK; i++) {
+            b[i].r = r;
+            b[i].next_free = r->free_clients;
+            r->free_clients = &b[i];
+        }
+    }
+    struct run_client *cl = r->free_clients;
+    r->free_clients = cl->next_free;
+    return cl;
+}
+
+static void
+client_put(struct run *r, struct run_client *cl)
+{
+    cl->next_free = r->free_clients;
+    r->free_clients = cl;
+}
+
+static double
+phase_fraction(const struct run *r)
+{
+    const struct run_opts *o = r->o;
+    if (r->loading)
+        return (double)r->issued / (double)r->load_target;
+    double f = -1;
+    if (r->w->ops)
+        f = fmax(f, (double)r->issued / (double)r->w->ops);
+    if (r->bytes_target)
+        f = fmax(f, (double)r->res->host_bytes / (double)r->bytes_target);
+    if (o->duration_ns)
+        f = fmax(f, (double)(sim_now(r->dev->sim) - r->phase_start_ns) / (double)o->duration_ns);
+    return fmin(f, 1.0);
+}
 
 static void
 op_done(struct sim *sim, struct sim_plan *plan, void *arg)
 {
     struct run_client *cl = arg;
     struct run *r = cl->r;
-    if (r->phase == PHASE_RUN && !cl->refused) {
-        uint64_t lat = sim_now(sim) - plan->submit_ns;
-        nvkv_hist_add(cl->is_get ? &r->res->get_lat : &r->res->put_lat, lat);
+    uint64_t now = sim_now(sim);
+    r->completed++;
+    if (cl->timed) {
+        uint64_t lat = now - cl->start_ns;
+        nvkv_hist_add(&r->res->lat[cl->lat], lat);
+        run_timeline_add(r, now - r->phase_start_ns, cl->lat, lat);
     }
-    if (r->issued < r->target)
-        issue(r, cl);
-}
-
-static uint64_t
-pick_key(struct run *r)
-{
-    if (r->o->zipf)
-        return wl_zipf_next(&r->zipf, &r->key_rng);
-    return nvkv_rng_below(&r->key_rng, r->n_keys);
-}
-
-/* A PUT of key `id` at the next version; the version is kept only when the PUT succeeds. */
-static bool
-do_put(struct run *r, struct sim_plan *plan, uint64_t id)
-{
-    const struct run_opts *o = r->o;
-    uint32_t version = r->version[id] + 1;
-    value_fill(r->value, o->value_size, id, version);
-    enum kv_status st = r->e->ops->put(r->e, plan, r->key, o->key_size, r->value, o->value_size, 0);
-    if (st == KV_NO_SPACE) {
-        if (r->phase == PHASE_LOAD) {
-            r->load_full = true;
-            r->target = r->issued; /* stop loading */
-        } else {
-            r->res->no_space++;
-        }
-        return false;
+    (void)plan;
+    if (r->completed % PROGRESS_EVERY == 0)
+        progress_update(&r->prog, phase_fraction(r), now - r->phase_start_ns, r->completed);
+    if (r->o->rate > 0 && !r->loading) {
+        client_put(r, cl);
+        return;
     }
-    NVKV_CHECK_MSG(st == KV_OK, "run: PUT of key %llu answered %s", (unsigned long long)id,
-                   kv_status_name(st));
-    r->version[id] = version;
-    if (r->phase == PHASE_LOAD)
-        r->res->load_host_bytes += o->key_size + o->value_size;
-    else
-        r->res->host_bytes += o->key_size + o->value_size;
-    return true;
+    if (!stop_reached(r))
+        issue(r, cl, now);
 }
 
+/* Open loop: an arrival issues one operation and schedules the next. */
 static void
-do_get(struct run *r, struct sim_plan *plan, uint64_t id)
+arrival(struct sim *sim, void *arg)
 {
-    const struct run_opts *o = r->o;
-    uint32_t vlen = 0;
-    enum kv_status st =
-        r->e->ops->get(r->e, plan, r->key, o->key_size, r->get_buf, o->value_size, &vlen);
-    NVKV_CHECK_MSG(st == KV_OK, "run: GET of key %llu (version %u) answered %s",
-                   (unsigned long long)id, r->version[id], kv_status_name(st));
-    NVKV_CHECK_MSG(vlen == o->value_size, "run: GET of key %llu returned %u value bytes, not %u",
-                   (unsigned long long)id, vlen, o->value_size);
-    uint32_t bad = value_check(r->get_buf, vlen, id, r->version[id]);
-    NVKV_CHECK_MSG(bad == vlen,
-                   "run: GET of key %llu returned a wrong value (version %u, first bad byte %u)",
-                   (unsigned long long)id, r->version[id], bad);
+    struct run *r = arg;
+    if (stop_reached(r))
+        return;
+    struct run_client *cl = client_get(r);
+    if (cl == NULL) {
+        fail(r, -ENOMEM, "out of memory for in-flight operations (rate too high?)");
+        return;
+    }
+    uint64_t now = sim_now(sim);
+    issue(r, cl, now);
+    double gap_s =
+        r->o->poisson ? -log(1.0 - nvkv_rng_unit(&r->arrival_rng)) / r->o->rate : 1.0 / r->o->rate;
+    r->next_arrival_ns += (uint64_t)llround(gap_s * 1e9);
+    if (r->next_arrival_ns <= now)
+        r->next_arrival_ns = now + 1;
+    sim_schedule(sim, r->next_arrival_ns, arrival, r);
 }
 
+/* Issue until a stop condition, then run until every operation and the idle work are done. */
 static void
-issue(struct run *r, struct run_client *cl)
+drive(struct run *r)
 {
-    uint64_t id;
-    r->issued++;
-    if (r->phase == PHASE_LOAD) {
-        id = r->issued - 1;
-        cl->is_get = false;
+    struct sim *sim = r->dev->sim;
+    r->issued = r->completed = 0;
+    r->stop = false;
+    r->phase_start_ns = sim_now(sim);
+    if (r->o->rate > 0 && !r->loading) {
+        r->next_arrival_ns = r->phase_start_ns;
+        arrival(sim, r);
     } else {
-        id = pick_key(r);
-        cl->is_get = nvkv_rng_unit(&r->mix_rng) >= r->o->write_ratio;
-        if (cl->is_get)
-            r->res->gets++;
-        else
-            r->res->puts++;
+        for (uint32_t i = 0; i < r->o->qd && !stop_reached(r); i++) {
+            struct run_client *cl = client_get(r);
+            if (cl == NULL) {
+                fail(r, -ENOMEM, "out of memory for %u clients", r->o->qd);
+                break;
+            }
+            issue(r, cl, sim_now(sim));
+        }
     }
-    run_key_encode(r->key, r->o->key_size, id);
-    struct sim_plan *plan = sim_plan_new(r->dev->sim);
-    enum sim_prio prio = cl->is_get ? SIM_PRIO_FG_READ : SIM_PRIO_FG_WRITE;
-    dev_cpu_charge(&r->dev->cpu, plan, prio, r->dev->cpu.p.decode_ns);
-    sim_plan_barrier(plan);
-    cl->refused = false;
-    if (cl->is_get)
-        do_get(r, plan, id);
-    else
-        cl->refused = !do_put(r, plan, id);
-    sim_plan_submit(r->dev->sim, plan, op_done, cl);
-}
-
-/* Issue `count` operations closed-loop at the queue depth and run until all work is done. */
-static void
-run_phase(struct run *r, enum run_phase phase, uint64_t count)
-{
-    r->phase = phase;
-    r->issued = 0;
-    r->target = count;
-    for (uint32_t i = 0; i < r->o->qd && r->issued < r->target; i++) {
-        r->clients[i].r = r;
-        issue(r, &r->clients[i]);
-    }
-    sim_run(r->dev->sim, UINT64_MAX);
+    sim_run(sim, UINT64_MAX);
     /* the host is idle now: let the engine do what it defers to idle time */
     r->e->ops->background(r->e);
-    sim_run(r->dev->sim, UINT64_MAX);
+    sim_run(sim, UINT64_MAX);
+    progress_done(&r->prog);
 }
+
+/* ---- phases ---- */
 
 static void
 stats_delta(struct nand_stats *d, const struct nand_stats *now, const struct nand_stats *before)
@@ -233,348 +526,250 @@ stats_delta(struct nand_stats *d, const struct nand_stats *now, const struct nan
     d->channel_busy_ns_total = now->channel_busy_ns_total - before->channel_busy_ns_total;
 }
 
-static uint64_t
-sum_origins(const uint64_t *v)
+/* The sequential load of the key space: items [0, count), not measured. */
+static int
+load(struct run *r, uint64_t count)
 {
-    uint64_t s = 0;
-    for (int o = 0; o < NAND_ORIGIN_COUNT; o++)
-        s += v[o];
-    return s;
+    struct run_result *res = r->res;
+    r->loading = true;
+    r->load_target = count;
+    progress_init(&r->prog, "load", r->o->quiet);
+    double t0 = cli_wall_seconds();
+    drive(r);
+    r->loading = false;
+    res->load_wall_s = cli_wall_seconds() - t0;
+    res->load_virtual_ns = sim_now(r->dev->sim);
+    res->load_flash = *nand_stats(r->dev->nand);
+    r->n_loaded = r->limit;
+    res->keys = r->limit;
+    r->loaded = r->loaded_now = true;
+    return r->rc;
 }
 
-/* Flash bytes written per host byte written; 0 when the host wrote nothing. */
-static double
-write_amp(const struct nand_stats *f, uint64_t host_bytes, uint32_t page_bytes)
+/*
+ * The items a phase may insert beyond the key space: YCSB sizes its key space for twice the
+ * expected inserts; a phase bounded by bytes written gets as many as those bytes hold.
+ */
+static uint64_t
+insert_room(const struct run *r, const struct run_workload *w)
 {
-    if (host_bytes == 0)
-        return 0.0;
-    return (double)sum_origins(f->page_writes) * page_bytes / (double)host_bytes;
+    double total = 0;
+    for (int k = 0; k < WL_OP_COUNT; k++)
+        total += w->share[k];
+    double share = total > 0 ? w->share[WL_OP_INSERT] / total : 0;
+    if (share == 0)
+        return 0;
+    uint64_t room = 0;
+    if (w->ops)
+        room = (uint64_t)(2.0 * share * (double)w->ops) + 1;
+    if (r->bytes_target) {
+        double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->values);
+        room += (uint64_t)((double)r->bytes_target / record) + 1;
+    }
+    if (room == 0) /* bounded by time only: the key space again */
+        room = run_key_space(r->o, w, r->dev->exposed_bytes);
+    return room;
 }
 
 static int
-run_execute(struct run *r, char *err, size_t errlen)
+phase_setup(struct run *r, const struct run_workload *w)
 {
     const struct run_opts *o = r->o;
-    struct run_result *res = r->res;
-    r->n_keys = res->keys;
-    r->version = calloc(r->n_keys, sizeof(*r->version));
-    r->clients = calloc(o->qd, sizeof(*r->clients));
-    r->key = malloc(o->key_size);
-    r->value = malloc(o->value_size + 8u);
-    r->get_buf = malloc(o->value_size + 8u);
-    if (r->version == NULL || r->clients == NULL || r->key == NULL || r->value == NULL ||
-        r->get_buf == NULL) {
-        snprintf(err, errlen, "out of memory for %llu keys", (unsigned long long)r->n_keys);
-        return -ENOMEM;
+    r->w = w;
+    r->bytes_target =
+        o->capacity_x > 0 ? (uint64_t)(o->capacity_x * (double)r->dev->exposed_bytes) : 0;
+    if (w->trace != NULL) {
+        if (!r->keymap_ready) {
+            if (wl_keymap_init(&r->keymap, 1u << 16) != 0)
+                return fail(r, -ENOMEM, "out of memory for the trace's key map");
+            r->keymap_ready = true;
+        }
+        struct wl_trace_opts to = w->trace_opts;
+        to.max_value = r->buf_len;
+        int rc = wl_trace_open(w->trace, &to, &r->trace, r->err, sizeof(r->err));
+        if (rc != 0)
+            return fail(r, rc == -ENOENT || rc == -EACCES ? NVKV_ECONFIG : NVKV_EFORMAT, "%s",
+                        r->err);
+        return 0;
     }
-    nvkv_rng_derive(&r->key_rng, o->seed, "run.key");
-    nvkv_rng_derive(&r->mix_rng, o->seed, "run.mix");
-    if (o->zipf && wl_zipf_init(&r->zipf, r->n_keys, o->theta, o->seed) != 0) {
-        snprintf(err, errlen, "--theta %g: invalid", o->theta);
-        return NVKV_ECONFIG;
+    uint64_t space = run_key_space(o, w, r->dev->exposed_bytes);
+    if (w->load && !r->loaded) {
+        if (reserve_items(r, space) != 0)
+            return fail(r, -ENOMEM, "out of memory for %llu keys", (unsigned long long)space);
+        return 0; /* the caller loads first */
     }
-    struct sim *sim = r->dev->sim;
-    double t0 = cli_wall_seconds();
-    run_phase(r, PHASE_LOAD, r->n_keys);
-    res->load_wall_s = cli_wall_seconds() - t0;
-    res->load_virtual_ns = sim_now(sim);
-    res->load_flash = *nand_stats(r->dev->nand);
-    if (r->load_full) {
-        snprintf(err, errlen,
-                 "the device is full after loading %llu of %llu keys (fill %.3f, KV_NO_SPACE); "
-                 "lower --fill",
-                 (unsigned long long)r->issued - 1, (unsigned long long)r->n_keys,
-                 o->fill * (double)(r->issued - 1) / (double)r->n_keys);
-        return -ENOSPC;
-    }
-    const struct kv_stats *s = r->e->ops->stats(r->e);
-    uint64_t flushes = s->flushes, compactions = s->compactions, gcs = s->gcs;
-    uint64_t copied = s->gc_pages_copied, events = sim->events_run;
-
-    t0 = cli_wall_seconds();
-    run_phase(r, PHASE_RUN, o->ops);
-    res->wall_s = cli_wall_seconds() - t0;
-    res->ops = o->ops;
-    res->virtual_ns = sim_now(sim) - res->load_virtual_ns;
-    res->events = sim->events_run - events;
-    stats_delta(&res->flash, nand_stats(r->dev->nand), &res->load_flash);
-    s = r->e->ops->stats(r->e);
-    res->flushes = s->flushes - flushes;
-    res->compactions = s->compactions - compactions;
-    res->gcs = s->gcs - gcs;
-    res->gc_pages_copied = s->gc_pages_copied - copied;
+    uint64_t start = r->limit;
+    if (start == 0 && w->share[WL_OP_INSERT] == 0)
+        start = space; /* updates and reads over a key space nothing has written yet */
+    if (reserve_items(r, start + insert_room(r, w)) != 0)
+        return fail(r, -ENOMEM, "out of memory for the key space");
+    r->limit = start;
     return 0;
 }
 
-/* ---- reporting ---- */
-
-static void
-print_latency(const char *op, const struct nvkv_hist *h)
+static int
+keygen_setup(struct run *r, const struct run_workload *w)
 {
-    printf("  %-4s %9llu %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", op, (unsigned long long)h->count,
-           nvkv_hist_mean(h) / 1e3, (double)nvkv_hist_quantile(h, 0.5) / 1e3,
-           (double)nvkv_hist_quantile(h, 0.95) / 1e3, (double)nvkv_hist_quantile(h, 0.99) / 1e3,
-           (double)nvkv_hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3);
+    if (w->trace != NULL)
+        return 0;
+    /* capacity: every item this phase can reach; draws stay below the limit */
+    uint64_t cap = r->limit + insert_room(r, w);
+    if (cap > r->n)
+        cap = r->n;
+    int rc =
+        wl_keygen_init(&r->keygen, &w->keys, cap ? cap : 1, r->limit ? r->limit : 1, r->o->seed);
+    if (rc == 0)
+        rc = wl_mix_init(&r->mix, w->share, w->scan_dist, w->scan_max);
+    if (rc != 0)
+        return fail(r, NVKV_ECONFIG, "workload %s: invalid key or mix parameters", w->name);
+    return 0;
 }
 
 static void
-print_origins(const char *label, const uint64_t *v)
+phase_finish(struct run *r, uint64_t events0, const struct nand_stats *flash0,
+             const struct kv_stats *s0)
 {
-    printf("  %-20s", label);
-    for (int o = 0; o < NAND_ORIGIN_COUNT; o++)
-        printf(" %s %llu", nand_origin_name((enum nand_origin)o), (unsigned long long)v[o]);
-    printf("  (total %llu)\n", (unsigned long long)sum_origins(v));
-}
-
-static void
-print_summary(const struct run *r, const struct cfg *c)
-{
-    const struct run_opts *o = r->o;
-    const struct run_result *res = r->res;
+    struct run_result *res = r->res;
+    struct sim *sim = r->dev->sim;
+    res->ops = r->issued;
+    res->virtual_ns = sim_now(sim) - r->phase_start_ns;
+    res->events = sim->events_run - events0;
+    stats_delta(&res->flash, nand_stats(r->dev->nand), flash0);
     const struct kv_stats *s = r->e->ops->stats(r->e);
-    const struct dev_dram *d = &r->dev->dram;
-    const struct nvkv_hist *rpg = &s->flash_reads_per_get;
-    double iops = res->virtual_ns ? (double)res->ops * 1e9 / (double)res->virtual_ns : 0;
-    uint64_t live = res->keys * (o->key_size + o->value_size);
-
-    printf("load: %llu keys, %.3f s virtual, %llu page writes, write amplification %.2f\n",
-           (unsigned long long)res->keys, (double)res->load_virtual_ns / 1e9,
-           (unsigned long long)sum_origins(res->load_flash.page_writes),
-           write_amp(&res->load_flash, res->load_host_bytes, c->nand.page_bytes));
-    printf("run:  %llu ops (%llu GET, %llu PUT, %llu no_space) in %.3f s virtual: %.0f IOPS\n",
-           (unsigned long long)res->ops, (unsigned long long)res->gets,
-           (unsigned long long)res->puts, (unsigned long long)res->no_space,
-           (double)res->virtual_ns / 1e9, iops);
-    printf("  %-4s %9s %9s %9s %9s %9s %9s %9s\n", "op", "count", "mean us", "p50 us", "p95 us",
-           "p99 us", "p99.9 us", "max us");
-    print_latency("GET", &res->get_lat);
-    print_latency("PUT", &res->put_lat);
-    if (res->no_space > 0)
-        printf("  warning: %llu PUTs were refused with KV_NO_SPACE (not in the PUT latency): the "
-               "engine found the device full\n",
-               (unsigned long long)res->no_space);
-    printf("  flash reads per GET  mean %.2f, p95 %llu, max %llu\n", nvkv_hist_mean(rpg),
-           (unsigned long long)nvkv_hist_quantile(rpg, 0.95), (unsigned long long)rpg->max);
-    print_origins("page reads", res->flash.page_reads);
-    print_origins("page writes", res->flash.page_writes);
-    printf("  %-20s %llu\n", "erases", (unsigned long long)sum_origins(res->flash.erases));
-    printf("  %-20s %.3f (flash bytes written / host bytes written)\n", "write amplification",
-           write_amp(&res->flash, res->host_bytes, c->nand.page_bytes));
-    printf("  %-20s %.3f (live unique KV bytes %llu / raw capacity %llu)\n", "storage utilization",
-           (double)live / (double)nand_raw_bytes(&c->nand), (unsigned long long)live,
-           (unsigned long long)nand_raw_bytes(&c->nand));
-    printf("  %-20s flushes %llu, compactions %llu, gcs %llu (%llu pages copied)\n", "engine work",
-           (unsigned long long)res->flushes, (unsigned long long)res->compactions,
-           (unsigned long long)res->gcs, (unsigned long long)res->gc_pages_copied);
-    printf("  %-20s budget %llu, used %llu, peak %llu\n", "device DRAM",
-           (unsigned long long)d->budget, (unsigned long long)d->total_used,
-           (unsigned long long)d->total_peak);
-    printf("  %-20s %12s %12s\n", "metadata (bytes)", "in DRAM", "in flash");
-    for (int k = 0; k < DEV_DRAM_CAT_COUNT; k++)
-        printf("    %-18s %12llu %12llu\n", dev_dram_cat_name((enum dev_dram_cat)k),
-               (unsigned long long)d->used[k], (unsigned long long)s->metadata_flash_bytes[k]);
-    printf("  %-20s %.0f KV ops per wall second (load %.0f)\n", "sim speed",
-           res->wall_s > 0 ? (double)res->ops / res->wall_s : 0.0,
-           res->load_wall_s > 0 ? (double)res->keys / res->load_wall_s : 0.0);
-}
-
-struct json_ctx {
-    const struct run *r;
-    const struct cfg *c;
-};
-
-static void
-workload_json(struct nvkv_json *j, const void *arg)
-{
-    const struct run_opts *o = ((const struct json_ctx *)arg)->r->o;
-    nvkv_json_string(j, "name", "run");
-    nvkv_json_string(j, "engine", o->engine);
-    nvkv_json_u64(j, "key_size", o->key_size);
-    nvkv_json_u64(j, "value_size", o->value_size);
-    nvkv_json_double(j, "fill", o->fill);
-    nvkv_json_u64(j, "keys", ((const struct json_ctx *)arg)->r->res->keys);
-    nvkv_json_u64(j, "ops", o->ops);
-    nvkv_json_double(j, "write_ratio", o->write_ratio);
-    nvkv_json_string(j, "key_dist", o->zipf ? "zipf" : "uniform");
-    if (o->zipf)
-        nvkv_json_double(j, "theta", o->theta);
-    nvkv_json_u64(j, "qd", o->qd);
-}
-
-static void
-origins_json(struct nvkv_json *j, const char *key, const uint64_t *v)
-{
-    nvkv_json_object(j, key);
-    for (int o = 0; o < NAND_ORIGIN_COUNT; o++)
-        nvkv_json_u64(j, nand_origin_name((enum nand_origin)o), v[o]);
-    nvkv_json_close(j);
-}
-
-static void
-extra_json(struct nvkv_json *j, const void *arg)
-{
-    const struct json_ctx *x = arg;
-    const struct run *r = x->r;
-    const struct run_result *res = r->res;
-    uint64_t live = res->keys * (r->o->key_size + r->o->value_size);
-    kv_write_stats_json(r->e, j);
-    nvkv_json_double(j, "write_amplification",
-                     write_amp(&res->flash, res->host_bytes, x->c->nand.page_bytes));
-    nvkv_json_double(j, "storage_utilization", (double)live / (double)nand_raw_bytes(&x->c->nand));
-    nvkv_json_object(j, "run");
-    nvkv_json_u64(j, "gets", res->gets);
-    nvkv_json_u64(j, "puts", res->puts);
-    nvkv_json_u64(j, "no_space", res->no_space);
-    nvkv_json_u64(j, "host_bytes_written", res->host_bytes);
-    nvkv_json_u64(j, "flushes", res->flushes);
-    nvkv_json_u64(j, "compactions", res->compactions);
-    nvkv_json_u64(j, "gcs", res->gcs);
-    nvkv_json_u64(j, "gc_pages_copied", res->gc_pages_copied);
-    nvkv_json_close(j);
-    nvkv_json_object(j, "load");
-    nvkv_json_u64(j, "keys", res->keys);
-    nvkv_json_u64(j, "virtual_ns", res->load_virtual_ns);
-    nvkv_json_u64(j, "host_bytes_written", res->load_host_bytes);
-    nvkv_json_double(j, "write_amplification",
-                     write_amp(&res->load_flash, res->load_host_bytes, x->c->nand.page_bytes));
-    origins_json(j, "page_reads", res->load_flash.page_reads);
-    origins_json(j, "page_writes", res->load_flash.page_writes);
-    origins_json(j, "erases_by_origin", res->load_flash.erases);
-    nvkv_json_close(j);
-}
-
-static void
-write_results(const char *dir, const struct run *r, const struct cfg *c)
-{
-    char err[512];
-    const struct run_result *res = r->res;
-    struct json_ctx x = {r, c};
-    struct results out = {
-        .cfg = c,
-        .seed = r->o->seed,
-        .workload = workload_json,
-        .workload_arg = &x,
-        .virtual_ns = res->virtual_ns,
-        .wall_s = res->wall_s,
-        .events = res->events,
-        .ops = res->ops,
-        .bytes = res->ops * (r->o->key_size + r->o->value_size),
-        .op_names = {"get", "put"},
-        .op_latency = {&res->get_lat, &res->put_lat},
-        .n_ops = 2,
-        .flash = &res->flash,
-        .reads_per_get = &r->e->ops->stats(r->e)->flash_reads_per_get,
-        .extra = extra_json,
-        .extra_arg = &x,
-    };
-    if (results_write(dir, &out, err, sizeof(err)) != 0) {
-        fprintf(stderr, "nvkv: %s\n", err);
-        exit(1);
+    res->flushes = s->flushes - s0->flushes;
+    res->compactions = s->compactions - s0->compactions;
+    res->gcs = s->gcs - s0->gcs;
+    res->gc_pages_copied = s->gc_pages_copied - s0->gc_pages_copied;
+    res->live_bytes = s->live_bytes;
+    if (r->trace != NULL) {
+        wl_trace_close(r->trace);
+        r->trace = NULL;
     }
 }
 
-/* ---- the subcommand ---- */
-
-static const char run_help[] =
-    "usage: nvkv run --engine NAME [--key-size K] [--value-size V] [--fill F] [--ops N]\n"
-    "                [--write-ratio R] [--key-dist uniform|zipf] [--theta T] [--qd N]\n"
-    "                [device and run options]\n"
-    "\n"
-    "One engine on one emulated KV-SSD.\n"
-    "Load: F x exposed capacity / (K + V) unique K-byte keys with V-byte values, written by\n"
-    "sequential PUTs at the queue depth. Not measured: its flash counts are reported apart\n"
-    "(result.json `load`); every other flash figure and the engine work are of the run only.\n"
-    "Run: N operations on those keys, closed loop at the queue depth; a share R are PUTs that\n"
-    "overwrite a key with a new value, the rest GETs, whose values are checked byte for byte.\n"
-    "Keys are chosen uniformly or Zipfian (YCSB's scrambled generator). Latency is completion\n"
-    "minus submission in virtual time, command decode on a controller core included. PUTs the\n"
-    "engine refuses with KV_NO_SPACE are counted (`run.no_space`), not timed. result.json's\n"
-    "`engine`, `metadata_bytes` and `dram` objects are cumulative (load and run).\n"
-    "\n"
-    "  --engine NAME       the engine (required); one of the registered engines\n"
-    "  --key-size K        key bytes, 1..255 (default 16); the key number is big-endian in\n"
-    "                      the first min(K, 8) bytes, then a fixed pad\n"
-    "  --value-size V      value bytes, 0 up to the engine's limit (default 4096)\n"
-    "  --fill F            share of the exposed capacity to load, 0 < F <= 1 (default 0.5)\n"
-    "  --ops N             measured operations (default 1000000)\n"
-    "  --write-ratio R     share of PUTs, 0..1 (default 0.5)\n"
-    "  --key-dist D        uniform or zipf (default uniform)\n"
-    "  --theta T           Zipfian skew, 0 < T < 1 (default 0.99)\n"
-    "  --qd N              operations kept in flight (default 64)\n"
-    "\n";
-
-/* A number option in [lo, hi] (lo excluded when lo_open, hi excluded when hi_open) or exit 2. */
-static double
-parse_fraction(const char *option, const char *value, double lo, double hi, bool lo_open,
-               bool hi_open)
+static void
+derive_streams(struct run *r, int phase)
 {
-    char *end;
-    double v = strtod(value, &end);
-    bool ok = value[0] != '\0' && *end == '\0' && isfinite(v) && (lo_open ? v > lo : v >= lo) &&
-              (hi_open ? v < hi : v <= hi);
-    if (!ok)
-        cli_usage_error("%s = '%s': invalid; allowed: a number in %c%g, %g%c", option, value,
-                        lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
-    return v;
+    char name[32];
+    uint64_t seed = r->o->seed + (uint64_t)phase * 0x9e3779b97f4a7c15ull;
+    snprintf(name, sizeof(name), "run.key");
+    nvkv_rng_derive(&r->key_rng, seed, name);
+    nvkv_rng_derive(&r->mix_rng, seed, "run.mix");
+    nvkv_rng_derive(&r->size_rng, seed, "run.size");
+    nvkv_rng_derive(&r->scan_rng, seed, "run.scan");
+    nvkv_rng_derive(&r->arrival_rng, seed, "run.arrival");
 }
 
-static void
-parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o)
+/* One phase: load if it asks and the device is empty, then the measured operations. */
+static int
+run_phase(struct run *r, int k, struct run_result *res, const char *out_dir)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(run_help, stdout);
-            fputs(cli_common_help, stdout);
-            exit(0);
-        } else if (cli_parse_common(cc, argc, argv, &i)) {
+    const struct run_workload *w = &r->o->phase[k];
+    r->res = res;
+    r->loaded_now = false;
+    res->name = w->name;
+    for (int l = 0; l < RUN_LAT_COUNT; l++)
+        nvkv_hist_init(&res->lat[l]);
+    derive_streams(r, k);
+    if (phase_setup(r, w) != 0)
+        return r->rc;
+    if (w->load && !r->loaded && w->trace == NULL) {
+        if (load(r, run_key_space(r->o, w, r->dev->exposed_bytes)) != 0)
+            return r->rc;
+        if (reserve_items(r, r->limit + insert_room(r, w)) != 0)
+            return fail(r, -ENOMEM, "out of memory for the key space");
+    }
+    if (keygen_setup(r, w) != 0)
+        return r->rc;
+
+    struct sim *sim = r->dev->sim;
+    uint64_t events0 = sim->events_run;
+    struct nand_stats flash0 = *nand_stats(r->dev->nand);
+    struct kv_stats s0 = *r->e->ops->stats(r->e);
+    run_timeline_open(r, out_dir);
+    progress_init(&r->prog, w->name, r->o->quiet);
+    double t0 = cli_wall_seconds();
+    drive(r);
+    res->wall_s = cli_wall_seconds() - t0;
+    run_timeline_close(r);
+    phase_finish(r, events0, &flash0, &s0);
+    r->loaded = true; /* later phases run on what this one left */
+    return r->rc;
+}
+
+/* The result directory of phase k: DIR itself for one phase, DIR/<k>-<name> for several. */
+static void
+phase_dir(const struct run_opts *o, const char *out, int k, char *buf, size_t len)
+{
+    if (out == NULL)
+        buf[0] = '\0';
+    else if (o->n_phases == 1)
+        snprintf(buf, len, "%s", out);
+    else
+        snprintf(buf, len, "%s/%d-%s", out, k + 1, o->phase[k].name);
+}
+
+static uint32_t
+value_buffer_bytes(const struct run *r)
+{
+    uint32_t most = 0;
+    for (int k = 0; k < r->o->n_phases; k++) {
+        const struct run_workload *w = &r->o->phase[k];
+        uint32_t m = w->trace != NULL ? r->e->ops->max_value(r->e, WL_KEY_BYTES_MAX)
+                                      : wl_valsize_max(&w->values);
+        if (m > most)
+            most = m;
+    }
+    return most;
+}
+
+/* Every phase's values must fit the engine; one line naming the first that does not. */
+static bool
+values_fit(const struct run *r, char *err, size_t errlen)
+{
+    for (int k = 0; k < r->o->n_phases; k++) {
+        const struct run_workload *w = &r->o->phase[k];
+        if (w->trace != NULL)
             continue;
-        } else if ((v = cli_option_value("--engine", argc, argv, &i)) != NULL) {
-            o->engine = v;
-        } else if ((v = cli_option_value("--key-size", argc, argv, &i)) != NULL) {
-            o->key_size = (uint32_t)cli_parse_u64("--key-size", v, KV_KEY_MIN, KV_KEY_MAX);
-        } else if ((v = cli_option_value("--value-size", argc, argv, &i)) != NULL) {
-            o->value_size = (uint32_t)cli_parse_u64("--value-size", v, 0, KV_VALUE_MAX);
-        } else if ((v = cli_option_value("--fill", argc, argv, &i)) != NULL) {
-            o->fill = parse_fraction("--fill", v, 0, 1, true, false);
-        } else if ((v = cli_option_value("--ops", argc, argv, &i)) != NULL) {
-            o->ops = cli_parse_u64("--ops", v, 1, 1ull << 40);
-        } else if ((v = cli_option_value("--write-ratio", argc, argv, &i)) != NULL) {
-            o->write_ratio = parse_fraction("--write-ratio", v, 0, 1, false, false);
-        } else if ((v = cli_option_value("--key-dist", argc, argv, &i)) != NULL) {
-            if (strcmp(v, "uniform") != 0 && strcmp(v, "zipf") != 0)
-                cli_usage_error("--key-dist = '%s': invalid; allowed: uniform, zipf", v);
-            o->zipf = strcmp(v, "zipf") == 0;
-        } else if ((v = cli_option_value("--theta", argc, argv, &i)) != NULL) {
-            o->theta = parse_fraction("--theta", v, 0, 1, true, true);
-        } else if ((v = cli_option_value("--qd", argc, argv, &i)) != NULL) {
-            o->qd = (uint32_t)cli_parse_u64("--qd", v, 1, 1u << 16);
-        } else {
-            cli_usage_error("run: unknown option '%s'; see nvkv run --help", argv[i]);
+        uint32_t klen = run_key_len_max(w);
+        uint32_t limit = r->e->ops->max_value(r->e, klen);
+        if (wl_valsize_max(&w->values) > limit) {
+            char spec[64];
+            wl_valsize_format(&w->values, spec, sizeof(spec));
+            snprintf(err, errlen,
+                     "workload %s: values up to %u bytes (%s) are too large; allowed: up to %u "
+                     "for engine %s with %u-byte keys",
+                     w->name, wl_valsize_max(&w->values), spec, limit, r->e->ops->name, klen);
+            return false;
         }
     }
-    if (o->engine == NULL)
-        cli_usage_error("run: --engine is required; allowed: %s", kv_engine_names());
-    if (kv_engine_find(o->engine) == NULL)
-        cli_usage_error("--engine '%s': unknown engine; allowed: %s", o->engine, kv_engine_names());
+    return true;
+}
+
+static void
+run_free(struct run *r)
+{
+    free(r->version);
+    free(r->vsize);
+    free(r->value);
+    free(r->get_buf);
+    for (uint32_t i = 0; i < r->n_client_blocks; i++)
+        free(r->client_blocks[i]);
+    free(r->client_blocks);
+    if (r->trace != NULL)
+        wl_trace_close(r->trace);
+    if (r->keymap_ready)
+        wl_keymap_free(&r->keymap);
 }
 
 int
 run_main(int argc, char **argv)
 {
     struct cli_common cc;
-    cli_common_init(&cc);
-    struct run_opts o = {.key_size = 16,
-                         .value_size = 4096,
-                         .fill = 0.5,
-                         .ops = 1000000,
-                         .write_ratio = 0.5,
-                         .theta = WL_ZIPF_THETA_DEFAULT,
-                         .qd = 64};
-    parse_args(argc, argv, &cc, &o);
+    struct run_opts o;
+    run_parse_args(argc, argv, &cc, &o);
     struct cfg c;
     cli_build_config(&cc, &c);
-    o.seed = cc.seed;
 
     char err[512] = "";
     struct run r = {.o = &o};
@@ -584,65 +779,40 @@ run_main(int argc, char **argv)
         return rc == NVKV_ECONFIG || rc == NVKV_EFORMAT ? 2 : 1;
     }
     r.e = r.dev->engine;
-    uint64_t keys = run_key_count(&o, r.dev->exposed_bytes);
-    uint32_t limit = r.e->ops->max_value(r.e, o.key_size);
-    const char *bad = NULL;
-    if (o.value_size > limit) {
-        snprintf(err, sizeof(err),
-                 "--value-size %u: too large; allowed: up to %u for engine %s with %u-byte keys",
-                 o.value_size, limit, o.engine, o.key_size);
-        bad = err;
-    } else if (keys == 0) {
-        snprintf(err, sizeof(err), "--fill %g: less than one key of %u bytes fits", o.fill,
-                 o.key_size + o.value_size);
-        bad = err;
-    } else if (o.key_size < 8 && keys > 1ull << (8 * o.key_size)) {
-        snprintf(err, sizeof(err), "--key-size %u: too small for %llu distinct keys", o.key_size,
-                 (unsigned long long)keys);
-        bad = err;
-    }
-    if (bad != NULL) {
+    if (!values_fit(&r, err, sizeof(err))) {
         kvdev_close(r.dev);
-        cli_usage_error("%s", bad);
+        cli_usage_error("%s", err);
     }
-    if (!cc.quiet) {
-        printf("nvkv run: engine %s, preset %s, scale 1/%u, seed %llu\n", o.engine, c.preset,
-               c.scale, (unsigned long long)o.seed);
-        printf("  %llu keys of %u + %u bytes (fill %g of %llu exposed bytes), %llu ops, "
-               "write ratio %g, %s keys",
-               (unsigned long long)keys, o.key_size, o.value_size, o.fill,
-               (unsigned long long)r.dev->exposed_bytes, (unsigned long long)o.ops, o.write_ratio,
-               o.zipf ? "zipf" : "uniform");
-        if (o.zipf)
-            printf(" (theta %g)", o.theta);
-        printf(", QD %u\n", o.qd);
-        cfg_print_derived(&c, stdout, "  ");
-        printf("\n");
-    }
-
-    struct run_result *res = calloc(1, sizeof(*res));
-    if (res == NULL) {
+    r.buf_len = value_buffer_bytes(&r);
+    r.value = malloc(r.buf_len + 8u);
+    r.get_buf = malloc(r.buf_len + 8u);
+    struct run_result *res = calloc((size_t)o.n_phases, sizeof(*res));
+    if (r.value == NULL || r.get_buf == NULL || res == NULL) {
+        fprintf(stderr, "nvkv: run: out of memory\n");
+        free(res);
+        run_free(&r);
         kvdev_close(r.dev);
         return 1;
     }
-    nvkv_hist_init(&res->get_lat);
-    nvkv_hist_init(&res->put_lat);
-    res->keys = keys;
-    r.res = res;
-    rc = run_execute(&r, err, sizeof(err));
-    if (rc == 0) {
-        print_summary(&r, &c);
-        if (cc.out_dir != NULL)
-            write_results(cc.out_dir, &r, &c);
-    } else {
-        fprintf(stderr, "nvkv: run: %s\n", err);
+    if (!o.quiet)
+        run_print_header(&r, &c);
+    for (int k = 0; k < o.n_phases && rc == 0; k++) {
+        char dir[4096];
+        phase_dir(&o, cc.out_dir, k, dir, sizeof(dir));
+        rc = run_phase(&r, k, &res[k], dir[0] ? dir : NULL);
+        if (rc != 0)
+            break;
+        bool with_load = r.loaded_now;
+        if (o.n_phases > 1)
+            printf("%sphase %d: %s\n", k ? "\n" : "", k + 1, o.phase[k].name);
+        run_print_summary(&r, &c, with_load);
+        if (dir[0])
+            run_write_results(dir, &r, &c, with_load);
     }
-    free(r.version);
-    free(r.clients);
-    free(r.key);
-    free(r.value);
-    free(r.get_buf);
+    if (rc != 0)
+        fprintf(stderr, "nvkv: run: %s\n", r.err);
     free(res);
+    run_free(&r);
     kvdev_close(r.dev);
-    return rc == 0 ? 0 : rc == NVKV_ECONFIG ? 2 : 1;
+    return rc == 0 ? 0 : rc == NVKV_ECONFIG || rc == NVKV_EFORMAT ? 2 : 1;
 }

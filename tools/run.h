@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `nvkv run`: one engine on one emulated KV-SSD under a closed-loop key-value workload.
+ * `nvkv run`: one engine on one emulated KV-SSD under key-value workloads.
  *
- * The device is filled to a fraction of its exposed capacity with unique fixed-size keys
- * (sequential PUTs at the queue depth: the load phase, not measured), then runs N operations on
- * those keys at a write ratio: writes overwrite existing keys, reads GET them, keys chosen
- * uniformly or Zipfian (YCSB's scrambled generator). Every GET's value is checked against the
- * host's copy of the key's version; a wrong value is a bug and aborts. Latency, IOPS and every
- * flash, DRAM and engine figure of the measured phase are printed and written to result.json.
+ * A run is a load (optional: the key space written by sequential PUTs at the queue depth, not
+ * measured) followed by one or more measured phases on the same device, each a workload: a
+ * preset (src/workload/preset.h) or flags, or a trace file. Operations are issued closed loop at
+ * a queue depth or open loop at a rate, until an operation count, a span of virtual time or a
+ * volume of writes (a multiple of the exposed capacity) is reached. Every GET's value is checked
+ * against the host's record of the key's version and size; a wrong value is a bug and aborts.
+ * Latency, IOPS and every flash, DRAM and engine figure of each phase are printed and written
+ * to result.json, latency_<op>.csv and timeline.csv.
  */
 #ifndef NVKV_TOOLS_RUN_H
 #define NVKV_TOOLS_RUN_H
@@ -18,44 +20,82 @@
 #include "../src/base/hist.h"
 #include "../src/config/config.h"
 #include "../src/nand/nand.h"
+#include "../src/workload/keygen.h"
+#include "../src/workload/mix.h"
+#include "../src/workload/trace.h"
+#include "../src/workload/valsize.h"
+
+/* What one measured phase does. */
+struct run_workload {
+    const char *name; /* the preset's name, "custom" or "trace" */
+    uint32_t key_size;
+    enum wl_key_format key_format;
+    struct wl_valsize values;
+    struct wl_key_params keys;
+    double share[WL_OP_COUNT];
+    enum wl_scan_dist scan_dist;
+    uint32_t scan_max;
+    bool load;         /* load the key space before this phase if the device is not loaded */
+    uint64_t ops;      /* operations; 0: no operation limit */
+    const char *trace; /* a trace file instead of generated operations */
+    struct wl_trace_opts trace_opts;
+};
+
+#define RUN_MAX_PHASES 16
 
 struct run_opts {
     const char *engine;
-    uint32_t key_size;
-    uint32_t value_size;
-    double fill;        /* (0, 1]: share of the exposed capacity loaded with unique keys */
-    uint64_t ops;       /* measured operations after the load */
-    double write_ratio; /* [0, 1] */
-    bool zipf;          /* key choice: Zipfian (true) or uniform */
-    double theta;       /* Zipfian skew, (0, 1) */
+    struct run_workload phase[RUN_MAX_PHASES];
+    int n_phases;
+    double fill;          /* (0, 1]: share of the exposed capacity the key space fills */
+    uint64_t keys;        /* the key space in items; 0: derived from fill */
+    double capacity_x;    /* per phase: stop after writing this many x the exposed capacity */
+    uint64_t duration_ns; /* per phase: stop after this much virtual time; 0: none */
     uint32_t qd;
+    double rate;          /* open loop: operations per virtual second; 0: closed loop at qd */
+    bool poisson;         /* open loop arrivals: exponential gaps (true) or fixed */
+    uint64_t timeline_ns; /* timeline.csv interval */
     uint64_t seed;
+    bool quiet;
 };
 
-/* What a run measured. Flash counts and engine work are of the measured phase only. */
+/* Latency classes: each is one latency_<name>.csv and one latency_ns.<name> in result.json. */
+enum run_lat {
+    RUN_LAT_GET = 0, /* read, and the GET of a rmw */
+    RUN_LAT_PUT,     /* update and insert */
+    RUN_LAT_DEL,
+    RUN_LAT_SCAN,
+    RUN_LAT_RMW,
+    RUN_LAT_COUNT,
+};
+
+const char *run_lat_name(enum run_lat l);
+
+/* What a phase measured. Flash counts and engine work are of the phase only. */
 struct run_result {
-    uint64_t keys;
-    /* load phase */
+    const char *name;
+    uint64_t keys; /* items loaded */
+    /* load (only in the first phase's result) */
     uint64_t load_virtual_ns;
     double load_wall_s;
     uint64_t load_host_bytes;
     struct nand_stats load_flash;
-    /* measured phase */
-    uint64_t ops, gets, puts, no_space;
-    uint64_t host_bytes; /* key + value bytes of the PUTs that succeeded */
+    /* the phase */
+    uint64_t ops;
+    uint64_t op_count[WL_OP_COUNT];
+    uint64_t no_space;        /* PUTs refused with KV_NO_SPACE */
+    uint64_t get_misses;      /* GETs of keys never written or deleted (expected NOT_FOUND) */
+    uint64_t insert_overflow; /* inserts past the key space, done as updates */
+    uint64_t scan_keys;       /* keys returned by scans */
+    uint64_t host_bytes;      /* key + value bytes of the PUTs that succeeded */
     uint64_t virtual_ns;
     uint64_t events;
     double wall_s;
     struct nand_stats flash;
     uint64_t flushes, compactions, gcs, gc_pages_copied;
-    struct nvkv_hist get_lat, put_lat;
+    struct nvkv_hist lat[RUN_LAT_COUNT];
+    uint64_t live_bytes; /* key + value bytes of the present keys at the end */
 };
-
-/* Number of keys a run loads: fill x exposed bytes / (key + value size). */
-uint64_t run_key_count(const struct run_opts *o, uint64_t exposed_bytes);
-
-/* Key `id` as the run writes it: big-endian id, then a fixed pad byte pattern. */
-void run_key_encode(uint8_t *key, uint32_t key_size, uint64_t id);
 
 /* The `nvkv run` subcommand. */
 int run_main(int argc, char **argv);

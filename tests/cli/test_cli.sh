@@ -49,7 +49,7 @@ expect_usage_error "run without engine" "--engine is required" run --ops 10
 expect_usage_error "run fill 0" "--fill = '0'" run --engine hash --fill 0
 expect_usage_error "run fill 1.5" "--fill = '1.5'" run --engine hash --fill 1.5
 expect_usage_error "run write ratio" "--write-ratio = '2'" run --engine hash --write-ratio 2
-expect_usage_error "run key dist" "allowed: uniform, zipf" run --engine hash --key-dist normal
+expect_usage_error "run key dist" "allowed: seq, uniform, zipf, scrambled" run --engine hash --key-dist normal
 expect_usage_error "run theta" "--theta = '1'" run --engine hash --theta 1
 expect_usage_error "run key size" "--key-size = '256'" run --engine hash --key-size 256
 expect_usage_error "run option" "unknown option '--bogus'" run --engine hash --bogus

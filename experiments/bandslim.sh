@@ -4,11 +4,11 @@
 # the papers' Cosmos+ link (PCIe Gen2 x8). BandSlim's workloads W(B), W(C), W(D), W(M), then
 # ByteExpress's fixed payloads of 32 B .. 4 KiB, and the inline method with batched slot fetch.
 # 4-byte keys, fillrandom at QD 1 (db_bench's synchronous PUTs), PinK.
-# Usage: experiments/bandslim_xfer.sh [OPS] [OUTDIR]   (build first: make release)
+# Usage: experiments/bandslim.sh [--ops N] [--out DIR] [--no-plot]   (default 1,000,000 PUTs)
 set -eu
-NVKV=${NVKV:-build/release/tools/nvkv}
-OPS=${1:-1000000}
-OUT=${2:-results/bandslim_xfer}
+SCALE=1 OPS=1000000 FILL=0 OUT=results/bandslim
+. "$(dirname "$0")/lib.sh"
+parse_common "$@"
 for w in wb wc wd wm; do
     echo "== workload $w"
     "$NVKV" xfer --workload "$w" --ops "$OPS" --quiet --out "$OUT/$w"
@@ -19,4 +19,7 @@ for size in 32 64 128 256 512 1024 2048 4096; do
     "$NVKV" xfer --value-size "$size" --ops "$OPS" --quiet --method inline \
         --set nvme.inline_fetch=batched --out "$OUT/fixed_${size}_inline_batched" | tail -n 1 |
         sed 's/^inline    /inline-bat/'
+done
+for w in wb wc wd wm; do
+    plot "$OUT/$w"
 done
