@@ -77,6 +77,7 @@ struct compare {
     int n_cols;
     char *rows[COMPARE_MAX_ROWS];
     int n_rows;
+    char col_buf[512], row_buf[2048]; /* the lists' bytes */
     const char *pass[COMPARE_MAX_PASS];
     int n_pass;
     int jobs;
@@ -84,23 +85,19 @@ struct compare {
     bool quiet;
 };
 
+/* Split a comma-separated list into `out`, pointing into `buf` (a copy of the list). */
 static int
-split_list(const char *option, const char *list, char **out, int max)
+split_list(const char *option, const char *list, char *buf, size_t buf_len, char **out, int max)
 {
+    if (snprintf(buf, buf_len, "%s", list) >= (int)buf_len)
+        cli_usage_error("%s: list longer than %zu bytes", option, buf_len - 1);
     int n = 0;
-    char *copy = strdup(list);
-    if (copy == NULL)
-        cli_usage_error("%s: out of memory", option);
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t != NULL;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t != NULL;
          t = strtok_r(NULL, ",", &save)) {
         if (n == max)
             cli_usage_error("%s: at most %d entries", option, max);
-        out[n] = strdup(t);
-        if (out[n] == NULL)
-            cli_usage_error("%s: out of memory", option);
-        n++;
+        out[n++] = t;
     }
-    free(copy);
     if (n == 0)
         cli_usage_error("%s: empty list", option);
     return n;
@@ -119,13 +116,16 @@ parse_args(int argc, char **argv, struct compare *c)
             fputs(compare_help, stdout);
             exit(0);
         } else if ((v = cli_option_value("--engines", argc, argv, &i)) != NULL) {
-            c->n_cols = split_list("--engines", v, c->cols, COMPARE_MAX_COLS);
+            c->n_cols = split_list("--engines", v, c->col_buf, sizeof(c->col_buf), c->cols,
+                                   COMPARE_MAX_COLS);
             engines = true;
         } else if ((v = cli_option_value("--methods", argc, argv, &i)) != NULL) {
-            c->n_cols = split_list("--methods", v, c->cols, COMPARE_MAX_COLS);
+            c->n_cols = split_list("--methods", v, c->col_buf, sizeof(c->col_buf), c->cols,
+                                   COMPARE_MAX_COLS);
             c->methods = true;
         } else if ((v = cli_option_value("--workloads", argc, argv, &i)) != NULL) {
-            c->n_rows = split_list("--workloads", v, c->rows, COMPARE_MAX_ROWS);
+            c->n_rows = split_list("--workloads", v, c->row_buf, sizeof(c->row_buf), c->rows,
+                                   COMPARE_MAX_ROWS);
         } else if ((v = cli_option_value("--jobs", argc, argv, &i)) != NULL) {
             c->jobs = (int)cli_parse_u64("--jobs", v, 1, 64);
         } else if ((v = cli_option_value("--out", argc, argv, &i)) != NULL) {
@@ -360,9 +360,5 @@ compare_main(int argc, char **argv)
         nvkv_jdoc_free(docs[k]);
     free(docs);
     free(cells);
-    for (int k = 0; k < c.n_cols; k++)
-        free(c.cols[k]);
-    for (int k = 0; k < c.n_rows; k++)
-        free(c.rows[k]);
     return failed ? 1 : 0;
 }

@@ -606,11 +606,13 @@ value_page_writes(const struct plot_run *r, int metric)
     return plot_run_sum(r, "flash.page_writes");
 }
 
-/* Operations of a run: workload.ops, else the latency counts summed. */
+/* Operations of a run: run.ops (nvkv run), workload.ops (xfer), else the latency counts summed. */
 static double
 run_ops(const struct plot_run *r)
 {
-    double ops = plot_run_number(r, "workload.ops");
+    double ops = plot_run_number(r, "run.ops");
+    if (ops <= 0)
+        ops = plot_run_number(r, "workload.ops");
     if (ops > 0)
         return ops;
     double sum = 0;

@@ -283,9 +283,10 @@ generated_op(struct run *r, struct sim_plan *plan, enum wl_op op, enum run_lat *
 static bool
 trace_read(struct run *r, struct wl_trace_rec *rec)
 {
-    int got = wl_trace_next(r->trace, rec, r->err, sizeof(r->err));
+    char err[512];
+    int got = wl_trace_next(r->trace, rec, err, sizeof(err));
     if (got < 0)
-        fail(r, NVKV_EFORMAT, "%s", r->err);
+        fail(r, NVKV_EFORMAT, "%s", err);
     if (got <= 0)
         r->stop = true;
     return got > 0;
@@ -586,10 +587,10 @@ phase_setup(struct run *r, const struct run_workload *w)
         }
         struct wl_trace_opts to = w->trace_opts;
         to.max_value = r->buf_len;
-        int rc = wl_trace_open(w->trace, &to, &r->trace, r->err, sizeof(r->err));
+        char err[512];
+        int rc = wl_trace_open(w->trace, &to, &r->trace, err, sizeof(err));
         if (rc != 0)
-            return fail(r, rc == -ENOENT || rc == -EACCES ? NVKV_ECONFIG : NVKV_EFORMAT, "%s",
-                        r->err);
+            return fail(r, rc == -ENOENT || rc == -EACCES ? NVKV_ECONFIG : NVKV_EFORMAT, "%s", err);
         return 0;
     }
     uint64_t space = run_key_space(o, w, r->dev->exposed_bytes);
@@ -642,6 +643,7 @@ phase_finish(struct run *r, uint64_t events0, const struct nand_stats *flash0,
     res->gc_pages_copied = s->gc_pages_copied - s0->gc_pages_copied;
     res->live_bytes = s->live_bytes;
     if (r->trace != NULL) {
+        res->trace_format = wl_trace_format_of(r->trace);
         wl_trace_close(r->trace);
         r->trace = NULL;
     }

@@ -49,6 +49,7 @@ struct run_opts {
     int n_phases;
     double fill;          /* (0, 1]: share of the exposed capacity the key space fills */
     uint64_t keys;        /* the key space in items; 0: derived from fill */
+    uint32_t fill_piece;  /* fill counts each record as whole pieces of this many bytes; 0: exact */
     double capacity_x;    /* per phase: stop after writing this many x the exposed capacity */
     uint64_t duration_ns; /* per phase: stop after this much virtual time; 0: none */
     uint32_t qd;
@@ -74,7 +75,9 @@ const char *run_lat_name(enum run_lat l);
 /* What a phase measured. Flash counts and engine work are of the phase only. */
 struct run_result {
     const char *name;
-    uint64_t keys; /* items loaded */
+    enum wl_trace_format trace_format; /* the format a trace was read as */
+    uint64_t keys;                     /* items loaded */
+    uint32_t fill_piece; /* fill counts each record as whole pieces of this many bytes; 0: exact */
     /* load (only in the first phase's result) */
     uint64_t load_virtual_ns;
     double load_wall_s;

@@ -50,6 +50,9 @@ static const char run_help[] =
     "  --scan-max N        longest scan (default 100); --scan-dist uniform|pareto\n"
     "  --fill F            share of the exposed capacity the key space fills (default 0.5)\n"
     "  --keys N            the key space in items instead of --fill\n"
+    "  --fill-piece B      --fill counts each record rounded up to a multiple of B bytes (PinK\n"
+    "                      stores pairs in 512-byte pieces: 512 gives every engine the keys\n"
+    "                      PinK can hold at that fill; default 0, exact record bytes)\n"
     "  --no-load           start the run on an empty device\n"
     "\n"
     "Each phase stops at the first of:\n"
@@ -346,6 +349,8 @@ parse_run_option(struct run_opts *o, struct overrides *v, int argc, char **argv,
         o->fill = parse_number("--fill", s, 0, 1, true, false);
     } else if ((s = cli_option_value("--keys", argc, argv, i)) != NULL) {
         o->keys = cli_parse_u64("--keys", s, 1, 1ull << 40);
+    } else if ((s = cli_option_value("--fill-piece", argc, argv, i)) != NULL) {
+        o->fill_piece = (uint32_t)cli_parse_u64("--fill-piece", s, 0, 1u << 20);
     } else if ((s = cli_option_value("--num", argc, argv, i)) != NULL) {
         o->keys = cli_parse_u64("--num", s, 1, 1ull << 40);
         v->num_ops = o->keys; /* db_bench: each benchmark does --num operations */
@@ -460,5 +465,7 @@ run_key_space(const struct run_opts *o, const struct run_workload *w, uint64_t e
     if (o->keys)
         return o->keys;
     double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->values);
+    if (o->fill_piece > 0)
+        record = ceil(record / o->fill_piece) * o->fill_piece;
     return (uint64_t)(o->fill * (double)exposed_bytes / record);
 }

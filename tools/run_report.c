@@ -206,7 +206,7 @@ workload_json(struct nvkv_json *j, const void *arg)
     nvkv_json_string(j, "engine", o->engine);
     if (w->trace != NULL) {
         nvkv_json_string(j, "trace", w->trace);
-        nvkv_json_string(j, "trace_format", wl_trace_format_name(w->trace_opts.format));
+        nvkv_json_string(j, "trace_format", wl_trace_format_name(r->res->trace_format));
         nvkv_json_u64(j, "trace_repeat", w->trace_opts.repeat);
     } else {
         char spec[64];
@@ -224,8 +224,9 @@ workload_json(struct nvkv_json *j, const void *arg)
         nvkv_json_u64(j, "scan_max", w->scan_max);
     }
     nvkv_json_double(j, "fill", o->fill);
+    nvkv_json_u64(j, "fill_piece", o->fill_piece);
     nvkv_json_u64(j, "keys", r->limit);
-    nvkv_json_u64(j, "ops", w->ops);
+    nvkv_json_u64(j, "ops_limit", w->ops);
     nvkv_json_double(j, "capacity_x", o->capacity_x);
     nvkv_json_u64(j, "duration_ns", o->duration_ns);
     nvkv_json_u64(j, "qd", o->qd);
@@ -245,6 +246,7 @@ static void
 run_json(struct nvkv_json *j, const struct run_result *res)
 {
     nvkv_json_object(j, "run");
+    nvkv_json_u64(j, "ops", res->ops);
     for (int k = 0; k < WL_OP_COUNT; k++) {
         char key[32];
         snprintf(key, sizeof(key), "%ss", wl_op_name((enum wl_op)k));

@@ -1,0 +1,164 @@
+#!/bin/sh
+# End-to-end checks of `nvkv run` workloads and `nvkv compare`: presets, scans, trace replay,
+# db_bench spellings, open loop, stop conditions, timeline.csv, flag errors.
+# Usage: test_run.sh PATH/TO/nvkv TRACE_DATA_DIR
+set -u
+NVKV=$1
+DATA=$2
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/nvkv-run.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+expect_usage_error() {
+    what=$1 fragment=$2
+    shift 2
+    "$NVKV" "$@" >"$TMP/out" 2>"$TMP/err"
+    status=$?
+    lines=$(wc -l <"$TMP/err")
+    if [ "$status" -ne 2 ]; then
+        fail "$what: exit status $status, want 2 ($(cat "$TMP/err"))"
+    elif [ "$lines" -ne 1 ]; then
+        fail "$what: $lines lines on stderr, want 1: $(cat "$TMP/err")"
+    elif ! grep -qF -- "$fragment" "$TMP/err"; then
+        fail "$what: stderr lacks '$fragment': $(cat "$TMP/err")"
+    else
+        pass
+    fi
+}
+
+# json_num FILE KEY: the first number after "KEY": in FILE (the writer puts one member a line).
+json_num() { sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
+# sim_ops FILE: the operations a run measured (run.ops).
+sim_ops() { sed -n '/"run": {/,/}/p' "$1" >"$TMP/sim.json" && json_num "$TMP/sim.json" ops; }
+
+has() { # has FILE FRAGMENT WHAT
+    if grep -qF -- "$2" "$1"; then pass; else fail "$3: $1 lacks $2"; fi
+}
+
+expect_usage_error "unknown workload" "unknown workload; allowed: kvssd" run --engine hash --workload nope
+expect_usage_error "workload and trace" "exclude each other" run --engine hash --workload ycsb-a --trace x
+expect_usage_error "bad mix" "--mix = 'read=x'" run --engine hash --mix read=x
+expect_usage_error "bad value spec" "--value-size = 'uniform:9-1'" run --engine hash --value-size uniform:9-1
+expect_usage_error "bad trace format" "allowed: auto, text, twitter, cachelib" run --engine hash --trace x --trace-format csv
+expect_usage_error "bad arrival" "allowed: poisson, fixed" run --engine hash --arrival burst
+expect_usage_error "binary key size 0" "only for --key-format ycsb" run --engine hash --key-size 0
+expect_usage_error "bad sized workload" "unknown preset 'nope'" run --engine hash --workload nope:40/20
+expect_usage_error "bad rate" "--rate = '0'" run --engine hash --rate 0
+expect_usage_error "missing trace" "No such file" run --engine hash --scale 64 --trace "$TMP/none.txt"
+expect_usage_error "malformed trace" "bad_text_op.txt:" run --engine hash --scale 64 --trace "$DATA/bad_text_op.txt"
+expect_usage_error "compare without workloads" "--workloads is required" compare --engines pink
+expect_usage_error "compare both" "exactly one of --engines and --methods" compare --engines pink --methods prp --workloads kvssd
+expect_usage_error "compare engine" "is set per cell" compare --engines pink --workloads kvssd --engine hash
+
+if "$NVKV" run --engine hash --workload list >"$TMP/list" 2>&1; then
+    for w in kvssd crypto1 rtdata wm ycsb-a ycsb-f fillseq mixgraph; do
+        if grep -q "^$w " "$TMP/list"; then pass; else fail "--workload list lacks $w"; fi
+    done
+    has "$TMP/list" "sources:" "--workload list"
+else
+    fail "--workload list failed"
+fi
+
+# A YCSB preset: its name, key format and mix in result.json; timeline.csv with rows; the same
+# seed gives the same file.
+ycsb() {
+    "$NVKV" run --engine hash --scale 64 --workload ycsb-a --keys 20000 --ops 20000 --seed "$1" \
+        --timeline-ms 1 --quiet --out "$2" >/dev/null 2>"$TMP/ycsb.err"
+}
+if ycsb 3 "$TMP/y1" && ycsb 3 "$TMP/y2"; then
+    has "$TMP/y1/result.json" '"name": "ycsb-a"' ycsb-a
+    has "$TMP/y1/result.json" '"key_format": "ycsb"' ycsb-a
+    has "$TMP/y1/result.json" '"key_dist": "scrambled"' ycsb-a
+    has "$TMP/y1/timeline.csv" 'time_s,ops_per_s,p99_us,get_ops_per_s,get_p99_us,put_ops_per_s,put_p99_us' timeline
+    rows=$(($(wc -l <"$TMP/y1/timeline.csv") - 1))
+    if [ "$rows" -ge 2 ]; then pass; else fail "timeline.csv has $rows rows at 1 ms"; fi
+    grep -v -e '"wall_s"' -e '"ops_per_wall_s"' "$TMP/y1/result.json" >"$TMP/y1.s"
+    grep -v -e '"wall_s"' -e '"ops_per_wall_s"' "$TMP/y2/result.json" >"$TMP/y2.s"
+    if cmp -s "$TMP/y1.s" "$TMP/y2.s"; then pass; else fail "ycsb-a: same seed, different result.json"; fi
+    reads=$(json_num "$TMP/y1/result.json" reads)
+    updates=$(json_num "$TMP/y1/result.json" updates)
+    if [ "$reads" -gt 9000 ] && [ "$updates" -gt 9000 ]; then pass; else fail "ycsb-a mix: $reads reads, $updates updates"; fi
+else
+    fail "ycsb-a run failed: $(cat "$TMP/ycsb.err")"
+fi
+
+# YCSB E with binary keys: scans return keys whose values the host checks.
+if "$NVKV" run --engine pink --scale 64 --workload ycsb-e --key-format binary --key-size 16 \
+    --keys 20000 --ops 2000 --quiet --out "$TMP/e" >/dev/null 2>"$TMP/e.err"; then
+    scanned=$(json_num "$TMP/e/result.json" scan_keys)
+    if [ "$scanned" -gt 2000 ]; then pass; else fail "ycsb-e returned $scanned scan keys"; fi
+    has "$TMP/e/result.json" '"scan": {' "ycsb-e latency"
+else
+    fail "ycsb-e run failed: $(cat "$TMP/e.err")"
+fi
+
+# Trace replay: every request of the Twitter sample (100), and a key-space multiplier.
+if "$NVKV" run --engine hash --scale 64 --trace "$DATA/twitter_sample.csv" --quiet \
+    --out "$TMP/t" >/dev/null 2>"$TMP/t.err"; then
+    ops=$(sim_ops "$TMP/t/result.json")
+    if [ "$ops" = 100 ]; then pass; else fail "twitter replay: $ops ops, want 100"; fi
+    has "$TMP/t/result.json" '"trace_format": "twitter"' "twitter replay"
+else
+    fail "twitter replay failed: $(cat "$TMP/t.err")"
+fi
+if "$NVKV" run --engine anykey --scale 64 --trace "$DATA/kv_traces_2.csv" --trace-repeat 3 \
+    --quiet --out "$TMP/c" >/dev/null 2>"$TMP/c.err"; then
+    ops=$(sim_ops "$TMP/c/result.json")
+    if [ "$ops" = $((3 * 433)) ]; then pass; else fail "cachelib replay x3: $ops ops, want 1299"; fi
+else
+    fail "cachelib replay failed: $(cat "$TMP/c.err")"
+fi
+
+# db_bench spellings: two benchmarks as phases on one device; readrandom finds every key
+# fillseq wrote.
+if "$NVKV" run --engine pink --scale 64 --benchmarks=fillseq,readrandom --num 20000 \
+    --key_size 16 --value_size 100 --quiet --out "$TMP/db" >/dev/null 2>"$TMP/db.err"; then
+    inserts=$(json_num "$TMP/db/1-fillseq/result.json" inserts)
+    misses=$(json_num "$TMP/db/2-readrandom/result.json" get_misses)
+    reads=$(json_num "$TMP/db/2-readrandom/result.json" reads)
+    if [ "$inserts" = 20000 ]; then pass; else fail "fillseq: $inserts inserts"; fi
+    if [ "$misses" = 0 ] && [ "$reads" = 20000 ]; then pass; else fail "readrandom: $reads reads, $misses misses"; fi
+else
+    fail "db_bench spellings failed: $(cat "$TMP/db.err")"
+fi
+
+# Open loop: 20,000 ops/s for 0.5 s of virtual time issues about 10,000 operations.
+if "$NVKV" run --engine hash --scale 64 --keys 20000 --value-size 512 --rate 20000 --duration 0.5 \
+    --quiet --out "$TMP/o" >/dev/null 2>"$TMP/o.err"; then
+    ops=$(sim_ops "$TMP/o/result.json")
+    if [ "$ops" -gt 9500 ] && [ "$ops" -lt 10500 ]; then pass; else fail "open loop: $ops ops, want about 10000"; fi
+else
+    fail "open loop run failed: $(cat "$TMP/o.err")"
+fi
+
+# Stop by bytes written: 0.02 x the exposed capacity.
+if "$NVKV" run --engine hash --scale 64 --keys 20000 --value-size 1024 --write-ratio 1 \
+    --capacity-x 0.02 --quiet --out "$TMP/x" >/dev/null 2>"$TMP/x.err"; then
+    written=$(json_num "$TMP/x/result.json" host_bytes_written)
+    exposed=$("$NVKV" config --scale 64 | sed -n 's/.*exposed capacity: *\([0-9]*\) bytes.*/\1/p' | head -n 1)
+    want=$((exposed / 50))
+    if [ "$written" -ge "$want" ] && [ "$written" -lt $((want + 100000)) ]; then pass; else fail "capacity-x: wrote $written, want $want"; fi
+else
+    fail "capacity-x run failed: $(cat "$TMP/x.err")"
+fi
+
+# compare: one table per metric with ratios to the first engine, one dir per cell.
+if "$NVKV" compare --engines hash,pink --workloads anykey:16/512 --jobs 2 --out "$TMP/cmp" \
+    --scale 64 --keys 20000 --ops 5000 --quiet >"$TMP/cmp.out" 2>"$TMP/cmp.err"; then
+    has "$TMP/cmp.out" "IOPS" compare
+    if grep -q "^anykey:16/512 .*x)" "$TMP/cmp.out"; then pass; else fail "compare: no ratio row"; fi
+    for e in hash pink; do
+        if [ -f "$TMP/cmp/anykey_16_512-$e/result.json" ]; then pass; else fail "compare: no result for $e"; fi
+    done
+else
+    fail "compare failed: $(cat "$TMP/cmp.err")"
+fi
+
+if "$NVKV" compare --help | grep -q "usage: nvkv compare"; then pass; else fail "compare --help"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
