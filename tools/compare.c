@@ -48,27 +48,26 @@ struct metric {
     const char *path; /* in result.json; "sum:PREFIX" adds an object's numbers */
     double scale;     /* printed value = json value x scale */
     int decimals;
-    bool lower_is_better;
 };
 
 static const struct metric engine_metrics[] = {
-    {"IOPS", "throughput.ops_per_s", 1, 0, false},
-    {"GET p95 latency (us)", "latency_ns.get.p95", 1e-3, 1, true},
-    {"GET p99 latency (us)", "latency_ns.get.p99", 1e-3, 1, true},
-    {"PUT p99 latency (us)", "latency_ns.put.p99", 1e-3, 1, true},
-    {"flash reads per GET, p95", "flash.reads_per_get.p95", 1, 0, true},
-    {"flash page writes (run)", "sum:flash.page_writes", 1, 0, true},
-    {"write amplification", "write_amplification", 1, 2, true},
-    {"storage utilization", "storage_utilization", 1, 3, false},
-    {"metadata in flash (MB)", "sum:metadata_bytes.*.flash", 1e-6, 2, true},
+    {"IOPS", "throughput.ops_per_s", 1, 0},
+    {"GET p95 latency (us)", "latency_ns.get.p95", 1e-3, 1},
+    {"GET p99 latency (us)", "latency_ns.get.p99", 1e-3, 1},
+    {"PUT p99 latency (us)", "latency_ns.put.p99", 1e-3, 1},
+    {"flash reads per GET, p95", "flash.reads_per_get.p95", 1, 0},
+    {"flash page writes (run)", "sum:flash.page_writes", 1, 0},
+    {"write amplification", "write_amplification", 1, 2},
+    {"storage utilization", "storage_utilization", 1, 3},
+    {"metadata in flash (MB)", "sum:metadata_bytes.*.flash", 1e-6, 2},
 };
 
 static const struct metric method_metrics[] = {
-    {"PUTs per second", "throughput.ops_per_s", 1, 0, false},
-    {"host-to-device PCIe bytes per PUT", "pcie.h2d_bytes_per_put", 1, 0, true},
-    {"device-to-host PCIe bytes per PUT", "pcie.d2h_bytes_per_put", 1, 0, true},
-    {"PUT p99 latency (us)", "latency_ns.put.p99", 1e-3, 1, true},
-    {"flash page writes", "sum:flash.page_writes", 1, 0, true},
+    {"PUTs per second", "throughput.ops_per_s", 1, 0},
+    {"host-to-device PCIe bytes per PUT", "pcie.h2d_bytes_per_put", 1, 0},
+    {"device-to-host PCIe bytes per PUT", "pcie.d2h_bytes_per_put", 1, 0},
+    {"PUT p99 latency (us)", "latency_ns.put.p99", 1e-3, 1},
+    {"flash page writes", "sum:flash.page_writes", 1, 0},
 };
 
 struct compare {
@@ -103,6 +102,24 @@ split_list(const char *option, const char *list, char *buf, size_t buf_len, char
     return n;
 }
 
+/* argv[i] is `name` or `name=...`. */
+static bool
+is_option(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+/* Two columns or two rows of one name would write one directory. */
+static void
+check_unique(const char *option, char *const *names, int n)
+{
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++)
+            if (strcmp(names[a], names[b]) == 0)
+                cli_usage_error("%s: '%s' is named twice", option, names[a]);
+}
+
 static void
 parse_args(int argc, char **argv, struct compare *c)
 {
@@ -132,8 +149,9 @@ parse_args(int argc, char **argv, struct compare *c)
             c->out = v;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             c->quiet = true;
-        } else if (strcmp(argv[i], "--engine") == 0 || strcmp(argv[i], "--workload") == 0 ||
-                   strcmp(argv[i], "--method") == 0) {
+        } else if (is_option(argv[i], "--engine") || is_option(argv[i], "--workload") ||
+                   is_option(argv[i], "--method") || is_option(argv[i], "--benchmarks") ||
+                   is_option(argv[i], "--trace")) {
             cli_usage_error("compare: %s is set per cell; use --engines, --methods, --workloads",
                             argv[i]);
         } else {
@@ -146,6 +164,8 @@ parse_args(int argc, char **argv, struct compare *c)
         cli_usage_error("compare: give exactly one of --engines and --methods");
     if (c->n_rows == 0)
         cli_usage_error("compare: --workloads is required");
+    check_unique(c->methods ? "--methods" : "--engines", c->cols, c->n_cols);
+    check_unique("--workloads", c->rows, c->n_rows);
 }
 
 /* DIR/<workload>-<column>, with '/' and ':' of sized workloads ("anykey:40/20") as '_'. */
@@ -170,6 +190,9 @@ start_cell(const struct compare *c, const char *self, int row, int col)
         return -1;
     }
     snprintf(log, sizeof(log), "%s/run.log", dir);
+    char stale[4200];
+    snprintf(stale, sizeof(stale), "%s/result.json", dir);
+    unlink(stale); /* a failed cell must not show an earlier run's figures */
     const char *argv[COMPARE_MAX_PASS + 16];
     int n = 0;
     argv[n++] = self;
@@ -285,20 +308,39 @@ metric_value(const struct nvkv_jnode *root, const char *path, double *out)
     return true;
 }
 
+/* Width of the workload column: the longest row name, at least "workload". */
+static int
+row_width(const struct compare *c)
+{
+    int w = 8;
+    for (int row = 0; row < c->n_rows; row++)
+        if ((int)strlen(c->rows[row]) > w)
+            w = (int)strlen(c->rows[row]);
+    return w;
+}
+
+/* "1.43x", or three significant digits when the ratio is small ("0.00166x"). */
+static void
+format_ratio(char *buf, size_t len, double ratio)
+{
+    snprintf(buf, len, ratio >= 0.01 || ratio == 0 ? "%.2fx" : "%.3gx", ratio);
+}
+
 static void
 print_table(const struct compare *c, const struct metric *m, struct nvkv_jdoc **docs)
 {
-    printf("\n%s\n%-12s", m->title, "workload");
+    int rw = row_width(c);
+    printf("\n%s\n%-*s", m->title, rw, "workload");
     for (int col = 0; col < c->n_cols; col++)
         printf(" %*s", col == 0 ? 12 : 21, c->cols[col]);
     printf("\n");
     for (int row = 0; row < c->n_rows; row++) {
-        printf("%-12s", c->rows[row]);
+        printf("%-*s", rw, c->rows[row]);
         double base = 0;
         for (int col = 0; col < c->n_cols; col++) {
             struct nvkv_jdoc *d = docs[row * c->n_cols + col];
             double v;
-            char num[32] = "-", cell[48];
+            char num[32] = "-", ratio[24], cell[64];
             bool have = d != NULL && metric_value(nvkv_jdoc_root(d), m->path, &v);
             if (have)
                 snprintf(num, sizeof(num), "%.*f", m->decimals, v * m->scale);
@@ -307,10 +349,12 @@ print_table(const struct compare *c, const struct metric *m, struct nvkv_jdoc **
                 printf(" %12s", num);
                 continue;
             }
-            if (have && base != 0)
-                snprintf(cell, sizeof(cell), "%s (%.2fx)", num, v / base);
-            else
+            if (have && base != 0) {
+                format_ratio(ratio, sizeof(ratio), v / base);
+                snprintf(cell, sizeof(cell), "%s (%s)", num, ratio);
+            } else {
                 snprintf(cell, sizeof(cell), "%s", num);
+            }
             printf(" %21s", cell);
         }
         printf("\n");
@@ -344,7 +388,8 @@ compare_main(int argc, char **argv)
         char dir[4096], path[4200], err[512];
         cell_dir(&c, k / c.n_cols, k % c.n_cols, dir, sizeof(dir));
         snprintf(path, sizeof(path), "%s/result.json", dir);
-        if (access(path, R_OK) == 0 && nvkv_jdoc_load(path, &docs[k], err, sizeof(err)) != 0)
+        bool ok = WIFEXITED(cells[k].status) && WEXITSTATUS(cells[k].status) == 0;
+        if (ok && nvkv_jdoc_load(path, &docs[k], err, sizeof(err)) != 0)
             fprintf(stderr, "nvkv: compare: %s\n", err);
     }
     const struct metric *metrics = c.methods ? method_metrics : engine_metrics;

@@ -23,6 +23,11 @@
 
 /* Completions between two looks at the wall clock for the progress line. */
 #define PROGRESS_EVERY 4096u
+/*
+ * Writes the engine may refuse in a row (KV_NO_SPACE) in a phase bounded only by bytes written
+ * before the phase gives up: such a phase would otherwise never reach its target.
+ */
+#define REFUSALS_IN_A_ROW_MAX 100000u
 /* Clients allocated at a time in open loop, where the number in flight is not bounded. */
 #define CLIENT_BLOCK 256u
 
@@ -56,7 +61,7 @@ fail(struct run *r, int rc, const char *fmt, ...)
 static int
 reserve_items(struct run *r, uint64_t n)
 {
-    if (n <= r->n)
+    if (n <= r->n && r->n > 0)
         return 0;
     uint64_t cap = r->n ? r->n : 1024;
     while (cap < n)
@@ -89,6 +94,21 @@ set_key(struct run *r, uint64_t item)
     r->key_len = wl_key_bytes(r->w->key_format, r->w->key_size, item, r->key);
 }
 
+/* A write refused with KV_NO_SPACE: counted; a phase that can only stop by writing gives up. */
+static void
+refused(struct run *r)
+{
+    r->res->no_space++;
+    if (++r->refused_in_row >= REFUSALS_IN_A_ROW_MAX && r->bytes_target && !r->w->ops &&
+        !r->o->duration_ns)
+        fail(r, -ENOSPC,
+             "the engine refused %u writes in a row (KV_NO_SPACE) after %llu of the %llu bytes "
+             "--capacity-x asks for: the device is full; lower --fill or bound the phase with "
+             "--ops or --duration",
+             REFUSALS_IN_A_ROW_MAX, (unsigned long long)r->res->host_bytes,
+             (unsigned long long)r->bytes_target);
+}
+
 /* ---- operations: each adds its engine work to `plan`; false when it must not be timed ---- */
 
 static bool
@@ -106,9 +126,10 @@ op_put(struct run *r, struct sim_plan *plan, uint64_t item, uint32_t size)
                  "--fill or --keys",
                  (unsigned long long)item, (unsigned long long)r->load_target);
         else
-            r->res->no_space++;
+            refused(r);
         return false;
     }
+    r->refused_in_row = 0;
     if (st != KV_OK) {
         fail(r, -EIO, "PUT of item %llu (%u value bytes) answered %s", (unsigned long long)item,
              size, kv_status_name(st));
@@ -164,7 +185,7 @@ op_del(struct run *r, struct sim_plan *plan, uint64_t item)
 {
     enum kv_status st = r->e->ops->del(r->e, plan, r->key, r->key_len);
     if (st == KV_NO_SPACE) {
-        r->res->no_space++;
+        refused(r);
         return false;
     }
     enum kv_status want = item_present(r, item) ? KV_OK : KV_NOT_FOUND;
@@ -179,44 +200,103 @@ op_del(struct run *r, struct sim_plan *plan, uint64_t item)
 
 /*
  * The item whose key a scan returned, when the key format lets the host decode it (binary keys
- * of 8 bytes or more carry the whole item number); UINT64_MAX otherwise.
+ * of 8 bytes or more carry the whole item number, and their order is item order).
  */
-static uint64_t
-scan_item_of(const struct run *r, const uint8_t *key, uint32_t klen)
+static bool
+scan_decodable(const struct run *r)
 {
-    if (r->w->key_format != WL_KEYFMT_BINARY || r->w->key_size < 8 || klen != r->w->key_size)
-        return UINT64_MAX;
+    return r->w->key_format == WL_KEYFMT_BINARY && r->w->key_size >= 8;
+}
+
+static uint64_t
+scan_item_of(const uint8_t *key)
+{
     uint64_t item = 0;
     for (int i = 0; i < 8; i++)
         item = item << 8 | key[i];
-    return item < r->limit ? item : UINT64_MAX;
+    return item;
 }
 
+/* Every item in [from, to) must be absent: the scan passed over them. */
 static void
-op_scan(struct run *r, struct sim_plan *plan, uint32_t len)
+check_skipped(struct run *r, uint64_t from, uint64_t to)
+{
+    for (uint64_t i = from; i < to && i < r->limit; i++)
+        if (item_present(r, i)) {
+            fail(r, -EIO, "scan skipped item %llu, which is present", (unsigned long long)i);
+            return;
+        }
+}
+
+/* Byte order of keys, a prefix first (the engines' order). */
+static int
+key_cmp(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c != 0 ? c : (alen > blen) - (alen < blen);
+}
+
+/*
+ * One key a scan returned: above the previous one (the first: not below the seek key) and,
+ * when decodable, present with its value.
+ */
+static void
+scan_check_key(struct run *r, const uint8_t *key, uint32_t klen, const uint8_t *value,
+               uint32_t vlen, uint64_t *next_item, uint8_t *prev, uint32_t *prev_len, bool first)
+{
+    int c = key_cmp(key, klen, prev, *prev_len);
+    if (first ? c < 0 : c <= 0) {
+        fail(r, -EIO,
+             first ? "scan returned a key below the seek key" : "scan returned keys out of order");
+        return;
+    }
+    memcpy(prev, key, klen);
+    *prev_len = klen;
+    if (!scan_decodable(r))
+        return;
+    uint64_t item = klen == r->w->key_size ? scan_item_of(key) : UINT64_MAX;
+    if (item >= r->limit || !item_present(r, item)) {
+        fail(r, -EIO, "scan returned a key the host never wrote or deleted (item %llu)",
+             (unsigned long long)item);
+        return;
+    }
+    check_skipped(r, *next_item, item);
+    check_value(r, item, value, vlen, "scan");
+    *next_item = item + 1;
+}
+
+/*
+ * A seek to the current key, then up to `len` keys. Keys must come in strictly increasing
+ * order from the seek key; with binary keys of 8+ bytes the host also checks each value and
+ * that no present item was passed over (including, at the end of the keys, up to the limit).
+ */
+static void
+op_scan(struct run *r, struct sim_plan *plan, uint64_t seek_item, uint32_t len)
 {
     struct kv_iter *it = NULL;
     if (r->e->ops->iter_create == NULL || r->e->ops->iter_create(r->e, &it) != 0) {
         fail(r, -ENOTSUP, "engine %s has no iterator; scans need one", r->e->ops->name);
         return;
     }
+    uint8_t prev[WL_KEY_BYTES_MAX];
+    uint32_t prev_len = r->key_len;
+    memcpy(prev, r->key, r->key_len);
+    uint64_t next_item = seek_item;
     enum kv_status st = r->e->ops->iter_seek(it, plan, r->key, r->key_len);
-    for (uint32_t k = 0; k < len && st == KV_OK && r->rc == 0; k++) {
+    uint32_t got = 0;
+    while (got < len && st == KV_OK && r->rc == 0) {
         const void *key, *value;
         uint32_t klen, vlen;
         st = r->e->ops->iter_next(it, plan, &key, &klen, &value, &vlen);
         if (st != KV_OK)
             break;
+        got++;
         r->res->scan_keys++;
-        uint64_t item = scan_item_of(r, key, klen);
-        if (item != UINT64_MAX) {
-            if (!item_present(r, item))
-                fail(r, -EIO, "scan returned item %llu, which is absent", (unsigned long long)item);
-            else
-                check_value(r, item, value, vlen, "scan");
-        }
+        scan_check_key(r, key, klen, value, vlen, &next_item, prev, &prev_len, got == 1);
     }
-    if (st != KV_OK && st != KV_END)
+    if (st == KV_END && scan_decodable(r) && r->rc == 0)
+        check_skipped(r, next_item, r->limit);
+    else if (st != KV_OK && st != KV_END)
         fail(r, -EIO, "scan answered %s", kv_status_name(st));
     r->e->ops->iter_destroy(it);
 }
@@ -266,7 +346,7 @@ generated_op(struct run *r, struct sim_plan *plan, enum wl_op op, enum run_lat *
         return op_del(r, plan, item);
     case WL_OP_SCAN:
         *lat = RUN_LAT_SCAN;
-        op_scan(r, plan, wl_scan_len_next(&r->mix, &r->scan_rng));
+        op_scan(r, plan, item, wl_scan_len_next(&r->mix, &r->scan_rng));
         return true;
     case WL_OP_RMW:
         *lat = RUN_LAT_RMW;
@@ -305,7 +385,7 @@ static bool
 trace_op(struct run *r, struct sim_plan *plan, const struct wl_trace_rec *rec, enum run_lat *lat)
 {
     uint64_t item;
-    bool is_new;
+    bool is_new; /* first seen: not the same as absent (a GET may have seen it first) */
     if (wl_keymap_intern(&r->keymap, rec->key, rec->key_len, &item, &is_new) != 0 ||
         reserve_items(r, item + 1) != 0) {
         fail(r, -ENOMEM, "out of memory for the trace's keys");
@@ -326,7 +406,7 @@ trace_op(struct run *r, struct sim_plan *plan, const struct wl_trace_rec *rec, e
         *lat = RUN_LAT_DEL;
         return op_del(r, plan, item);
     default:
-        r->res->op_count[is_new ? WL_OP_INSERT : WL_OP_UPDATE]++;
+        r->res->op_count[item_present(r, item) ? WL_OP_UPDATE : WL_OP_INSERT]++;
         *lat = RUN_LAT_PUT;
         return op_put(r, plan, item, rec->value_size);
     }
@@ -480,7 +560,8 @@ arrival(struct sim *sim, void *arg)
     issue(r, cl, now);
     double gap_s =
         r->o->poisson ? -log(1.0 - nvkv_rng_unit(&r->arrival_rng)) / r->o->rate : 1.0 / r->o->rate;
-    r->next_arrival_ns += (uint64_t)llround(gap_s * 1e9);
+    double gap_ns = gap_s * 1e9;
+    r->next_arrival_ns += gap_ns < 1e15 ? (uint64_t)llround(gap_ns) : 1000000000000000ull;
     if (r->next_arrival_ns <= now)
         r->next_arrival_ns = now + 1;
     sim_schedule(sim, r->next_arrival_ns, arrival, r);
@@ -617,6 +698,11 @@ keygen_setup(struct run *r, const struct run_workload *w)
     uint64_t cap = r->limit + insert_room(r, w);
     if (cap > r->n)
         cap = r->n;
+    if (w->key_format == WL_KEYFMT_BINARY && w->key_size < 8 && cap > 1ull << (8 * w->key_size))
+        return fail(r, NVKV_ECONFIG,
+                    "workload %s: %u-byte binary keys name at most %llu items, the phase needs "
+                    "%llu; raise --key-size or lower --keys/--fill",
+                    w->name, w->key_size, 1ull << (8 * w->key_size), (unsigned long long)cap);
     int rc =
         wl_keygen_init(&r->keygen, &w->keys, cap ? cap : 1, r->limit ? r->limit : 1, r->o->seed);
     if (rc == 0)
@@ -669,6 +755,7 @@ run_phase(struct run *r, int k, struct run_result *res, const char *out_dir)
     const struct run_workload *w = &r->o->phase[k];
     r->res = res;
     r->loaded_now = false;
+    r->refused_in_row = 0;
     res->name = w->name;
     for (int l = 0; l < RUN_LAT_COUNT; l++)
         nvkv_hist_init(&res->lat[l]);
@@ -707,8 +794,13 @@ phase_dir(const struct run_opts *o, const char *out, int k, char *buf, size_t le
         buf[0] = '\0';
     else if (o->n_phases == 1)
         snprintf(buf, len, "%s", out);
-    else
-        snprintf(buf, len, "%s/%d-%s", out, k + 1, o->phase[k].name);
+    else {
+        int at = snprintf(buf, len, "%s/", out);
+        snprintf(buf + at, len - (size_t)at, "%d-%s", k + 1, o->phase[k].name);
+        for (char *p = buf + at; *p != '\0'; p++)
+            if (*p == '/' || *p == ':')
+                *p = '_'; /* sized workloads: "anykey:40/20" */
+    }
 }
 
 static uint32_t
@@ -784,6 +876,15 @@ run_main(int argc, char **argv)
     if (!values_fit(&r, err, sizeof(err))) {
         kvdev_close(r.dev);
         cli_usage_error("%s", err);
+    }
+    for (int k = 0; k < o.n_phases; k++) {
+        const struct run_workload *w = &o.phase[k];
+        if (w->trace == NULL && run_key_space(&o, w, r.dev->exposed_bytes) == 0) {
+            kvdev_close(r.dev);
+            cli_usage_error("workload %s: --fill %g holds no record of %.0f bytes; raise --fill "
+                            "or give --keys",
+                            w->name, o.fill, run_key_len_max(w) + wl_valsize_mean(&w->values));
+        }
     }
     r.buf_len = value_buffer_bytes(&r);
     r.value = malloc(r.buf_len + 8u);

@@ -62,11 +62,11 @@ struct run_opts {
 
 /* Latency classes: each is one latency_<name>.csv and one latency_ns.<name> in result.json. */
 enum run_lat {
-    RUN_LAT_GET = 0, /* read, and the GET of a rmw */
+    RUN_LAT_GET = 0, /* read */
     RUN_LAT_PUT,     /* update and insert */
     RUN_LAT_DEL,
     RUN_LAT_SCAN,
-    RUN_LAT_RMW,
+    RUN_LAT_RMW, /* a read-modify-write, GET and PUT together */
     RUN_LAT_COUNT,
 };
 

@@ -25,8 +25,9 @@ static const char run_help[] =
     "One engine on one emulated KV-SSD under key-value workloads. The key space (F x exposed\n"
     "capacity / record bytes, or --keys N items) is loaded first when the workload asks for it\n"
     "(sequential PUTs at the queue depth, not measured; reported as result.json `load`), then\n"
-    "each workload runs as a measured phase on the same device, one after another. Every GET's\n"
-    "and scan's value is checked against the host's record of the key's version and size.\n"
+    "each workload runs as a measured phase on the same device, one after another. Every value\n"
+    "read back is checked against the host's record of the key's version and size; scans are\n"
+    "checked for key order, and with binary keys of 8+ bytes also for values and no key missed.\n"
     "Latency is completion minus submission (open loop: minus arrival) in virtual time, command\n"
     "decode on a controller core included. PUTs refused with KV_NO_SPACE are counted, not timed.\n"
     "\n"
@@ -63,9 +64,10 @@ static const char run_help[] =
     "\n"
     "Issuing:\n"
     "  --qd N              closed loop: operations kept in flight (default 64)\n"
-    "  --rate R            open loop: R operations per virtual second instead\n"
+    "  --rate R            open loop: R operations per virtual second instead (>= 0.001)\n"
     "  --arrival A         open loop arrivals: poisson (default) or fixed\n"
-    "  --timeline-ms MS    timeline.csv interval in virtual milliseconds (default 100)\n"
+    "  --timeline-ms MS    timeline.csv interval in virtual milliseconds, >= 0.001 (default\n"
+    "                      100)\n"
     "\n"
     "db_bench spellings: --benchmarks=fillrandom,readrandom (presets run as phases),\n"
     "  --num N (= --keys N, and --ops N unless given), --reads N (ops of the phases that read),\n"
@@ -367,25 +369,34 @@ parse_run_option(struct run_opts *o, struct overrides *v, int argc, char **argv,
                (s = cli_option_value("--threads", argc, argv, i)) != NULL) {
         o->qd = (uint32_t)cli_parse_u64("--qd", s, 1, 1u << 16);
     } else if ((s = cli_option_value("--rate", argc, argv, i)) != NULL) {
-        o->rate = parse_number("--rate", s, 0, 1e10, true, false);
+        o->rate = parse_number("--rate", s, 0.001, 1e10, false, false);
     } else if ((s = cli_option_value("--arrival", argc, argv, i)) != NULL) {
         if (strcmp(s, "poisson") != 0 && strcmp(s, "fixed") != 0)
             cli_usage_error("--arrival = '%s': invalid; allowed: poisson, fixed", s);
         o->poisson = strcmp(s, "poisson") == 0;
     } else if ((s = cli_option_value("--timeline-ms", argc, argv, i)) != NULL) {
         o->timeline_ns =
-            (uint64_t)(parse_number("--timeline-ms", s, 0, 1e9, true, false) * 1e6 + 0.5);
-        if (o->timeline_ns == 0)
-            cli_usage_error("--timeline-ms = '%s': shorter than a nanosecond", s);
+            (uint64_t)(parse_number("--timeline-ms", s, 0.001, 1e9, false, false) * 1e6 + 0.5);
     } else {
         return parse_workload_option(v, argc, argv, i);
     }
     return true;
 }
 
-static void
-check_phase(const struct run_workload *w)
+static bool
+phase_writes(const struct run_workload *w)
 {
+    return w->trace != NULL || w->share[WL_OP_UPDATE] > 0 || w->share[WL_OP_INSERT] > 0 ||
+           w->share[WL_OP_RMW] > 0;
+}
+
+static void
+check_phase(const struct run_opts *o, const struct run_workload *w)
+{
+    if (o->capacity_x > 0 && !phase_writes(w) && w->ops == 0 && o->duration_ns == 0)
+        cli_usage_error("workload %s writes nothing, so --capacity-x would never stop it; add "
+                        "--ops or --duration",
+                        w->name);
     if (w->trace != NULL)
         return;
     if (w->key_format == WL_KEYFMT_BINARY && w->key_size == 0)
@@ -396,6 +407,26 @@ check_phase(const struct run_workload *w)
     struct wl_keygen g;
     if (wl_keygen_init(&g, &w->keys, 2, 1, 0) != 0)
         cli_usage_error("workload %s: invalid key distribution parameters", w->name);
+}
+
+/*
+ * Every phase must write the same keys for the same items: the host keeps one record per item
+ * number, and a phase with other key bytes would look for keys never written.
+ */
+static void
+check_same_keys(const struct run_opts *o)
+{
+    const struct run_workload *a = &o->phase[0];
+    for (int k = 1; k < o->n_phases; k++) {
+        const struct run_workload *b = &o->phase[k];
+        if (a->trace == NULL && b->trace == NULL &&
+            (a->key_format != b->key_format || a->key_size != b->key_size))
+            cli_usage_error("workloads %s and %s build different keys (%s %u bytes, %s %u "
+                            "bytes); phases share one key space: set --key-size and "
+                            "--key-format for all",
+                            a->name, b->name, wl_key_format_name(a->key_format), a->key_size,
+                            wl_key_format_name(b->key_format), b->key_size);
+    }
 }
 
 void
@@ -447,8 +478,9 @@ run_parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o)
         apply_overrides(&o->phase[k], &v);
         if ((o->capacity_x > 0 || o->duration_ns > 0) && !v.has_ops)
             o->phase[k].ops = 0;
-        check_phase(&o->phase[k]);
+        check_phase(o, &o->phase[k]);
     }
+    check_same_keys(o);
 }
 
 uint32_t

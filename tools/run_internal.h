@@ -68,7 +68,8 @@ struct run {
     uint64_t issued, completed;
     bool stop;
     uint64_t phase_start_ns;
-    uint64_t bytes_target; /* capacity_x x exposed bytes; 0: none */
+    uint64_t bytes_target;   /* capacity_x x exposed bytes; 0: none */
+    uint32_t refused_in_row; /* writes refused with KV_NO_SPACE since the last accepted one */
     struct run_client *free_clients;
     struct run_client **client_blocks;
     uint32_t n_client_blocks;

@@ -3,6 +3,7 @@
  * `nvkv run`'s output: the header, each phase's printed summary, and its result files
  * (result.json, latency_<op>.csv, timeline.csv).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,8 @@ describe_phase(const struct run *r, const struct run_workload *w)
         printf(", theta %g", w->keys.theta);
     if (w->ops)
         printf(", %llu ops", (unsigned long long)w->ops);
-    printf("%s\n", w->load && !r->loaded ? ", loaded first" : "");
+    /* only the first phase can load: every phase leaves the device written */
+    printf("%s\n", w->load && w == &r->o->phase[0] ? ", loaded first" : "");
 }
 
 void
@@ -114,15 +116,10 @@ static void
 print_ops(const struct run_result *res)
 {
     printf("run:  %llu ops (", (unsigned long long)res->ops);
-    bool first = true;
-    for (int k = 0; k < WL_OP_COUNT; k++) {
-        if (res->op_count[k] == 0)
-            continue;
-        printf("%s%llu %s", first ? "" : ", ", (unsigned long long)res->op_count[k],
-               wl_op_name((enum wl_op)k));
-        first = false;
-    }
-    printf(", %llu no_space) in %.3f s virtual: %.0f IOPS\n", (unsigned long long)res->no_space,
+    for (int k = 0; k < WL_OP_COUNT; k++)
+        if (res->op_count[k] != 0)
+            printf("%llu %s, ", (unsigned long long)res->op_count[k], wl_op_name((enum wl_op)k));
+    printf("%llu no_space) in %.3f s virtual: %.0f IOPS\n", (unsigned long long)res->no_space,
            (double)res->virtual_ns / 1e9, phase_iops(res));
 }
 
@@ -340,13 +337,18 @@ run_timeline_open(struct run *r, const char *dir)
     nvkv_hist_init(&t->put);
     if (dir == NULL)
         return;
-    if (results_mkdirs(dir, r->err, sizeof(r->err)) != 0)
-        return;
-    char path[4096];
+    char err[512], path[4096];
+    if (results_mkdirs(dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "nvkv: run: %s\n", err);
+        exit(1);
+    }
     snprintf(path, sizeof(path), "%s/timeline.csv", dir);
     t->f = fopen(path, "w");
-    if (t->f != NULL)
-        fputs("time_s,ops_per_s,p99_us,get_ops_per_s,get_p99_us,put_ops_per_s,put_p99_us\n", t->f);
+    if (t->f == NULL) {
+        fprintf(stderr, "nvkv: run: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    fputs("time_s,ops_per_s,p99_us,get_ops_per_s,get_p99_us,put_ops_per_s,put_p99_us\n", t->f);
 }
 
 static double

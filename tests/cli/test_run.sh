@@ -53,6 +53,13 @@ expect_usage_error "malformed trace" "bad_text_op.txt:" run --engine hash --scal
 expect_usage_error "compare without workloads" "--workloads is required" compare --engines pink
 expect_usage_error "compare both" "exactly one of --engines and --methods" compare --engines pink --methods prp --workloads kvssd
 expect_usage_error "compare engine" "is set per cell" compare --engines pink --workloads kvssd --engine hash
+expect_usage_error "compare engine=" "is set per cell" compare --engines pink --workloads kvssd --engine=hash
+expect_usage_error "compare twice" "'pink' is named twice" compare --engines pink,pink --workloads kvssd
+expect_usage_error "capacity-x, no writes" "writes nothing" run --engine hash --capacity-x 0.1 --mix read=1
+expect_usage_error "phases, other keys" "build different keys" run --engine hash --benchmarks=fillrandom,mixgraph
+expect_usage_error "no key fits" "holds no record" run --engine hash --scale 64 --fill 0.0000001
+expect_usage_error "binary keys alias" "1-byte binary keys name at most 256 items" run --engine hash --scale 64 --key-size 1 --keys 300
+expect_usage_error "timeline floor" "--timeline-ms = '0.0001'" run --engine hash --timeline-ms 0.0001
 
 if "$NVKV" run --engine hash --workload list >"$TMP/list" 2>&1; then
     for w in kvssd crypto1 rtdata wm ycsb-a ycsb-f fillseq mixgraph; do
@@ -157,6 +164,27 @@ if "$NVKV" compare --engines hash,pink --workloads anykey:16/512 --jobs 2 --out 
 else
     fail "compare failed: $(cat "$TMP/cmp.err")"
 fi
+
+# A failed cell shows '-', never an earlier run's figures left in its directory.
+if "$NVKV" compare --engines hash,pink --workloads anykey:16/512 --jobs 2 --out "$TMP/cmp" \
+    --scale 64 --keys 20000 --ops 5000 --key-size 1 --quiet >"$TMP/cmp2.out" 2>"$TMP/cmp2.err"; then
+    fail "compare with failing cells exited 0"
+elif grep -q "^anykey:16/512 *- *-$" "$TMP/cmp2.out"; then
+    pass
+else
+    fail "compare: failed cells not shown as '-': $(grep '^anykey' "$TMP/cmp2.out" | head -n 1)"
+fi
+
+# Scans with binary 16-byte keys: values checked and no present key passed over (seekrandom
+# after fillseq), on every engine with an iterator.
+for engine in pink anykey; do
+    if "$NVKV" run --engine "$engine" --scale 64 --benchmarks=fillseq,seekrandom --num 20000 \
+        --ops 2000 --quiet >"$TMP/seek.out" 2>"$TMP/seek.err" && grep -q "scans returned 19[0-9][0-9][0-9] keys" "$TMP/seek.out"; then
+        pass
+    else
+        fail "seekrandom on $engine: $(cat "$TMP/seek.err") $(grep scans "$TMP/seek.out")"
+    fi
+done
 
 if "$NVKV" compare --help | grep -q "usage: nvkv compare"; then pass; else fail "compare --help"; fi
 
