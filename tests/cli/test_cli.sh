@@ -4,31 +4,7 @@
 # config reads back. Usage: test_cli.sh PATH/TO/nvkv
 set -u
 NVKV=$1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/nvkv-cli.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-# expect_usage_error "what" "fragment of the message" nvkv-args...
-expect_usage_error() {
-    what=$1 fragment=$2
-    shift 2
-    "$NVKV" "$@" >"$TMP/out" 2>"$TMP/err"
-    status=$?
-    lines=$(wc -l <"$TMP/err")
-    if [ "$status" -ne 2 ]; then
-        fail "$what: exit status $status, want 2"
-    elif [ "$lines" -ne 1 ]; then
-        fail "$what: $lines lines on stderr, want 1: $(cat "$TMP/err")"
-    elif ! grep -qF -- "$fragment" "$TMP/err"; then
-        fail "$what: stderr lacks '$fragment': $(cat "$TMP/err")"
-    else
-        pass
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 expect_usage_error "zero channels" "nand.channels = '0'" config --set nand.channels=0
 expect_usage_error "unknown cell" "allowed: one of slc, mlc, tlc" config --set nand.cell=qlc
@@ -158,5 +134,4 @@ for cmd in run nand-bench config sim-bench xfer; do
     if "$NVKV" "$cmd" --help | grep -q "usage: nvkv $cmd"; then pass; else fail "$cmd --help"; fi
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -7,13 +7,7 @@
 set -u
 NVKV=$1
 DATA=$2
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/nvkv-plot.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 # expect_files DIR EXT NAME... : each DIR/NAME.EXT exists and is non-empty
 expect_files() {
@@ -26,24 +20,6 @@ expect_files() {
 
 expect_absent() {
     if [ -e "$1" ]; then fail "$1 written, but its chart has no data"; else pass; fi
-}
-
-# expect_status "what" STATUS "fragment of stderr" nvkv-args... (stderr must be one line)
-expect_status() {
-    what=$1 want=$2 fragment=$3
-    shift 3
-    "$NVKV" "$@" >"$TMP/out" 2>"$TMP/err"
-    status=$?
-    lines=$(wc -l <"$TMP/err")
-    if [ "$status" -ne "$want" ]; then
-        fail "$what: exit status $status, want $want: $(cat "$TMP/err")"
-    elif [ "$lines" -ne 1 ]; then
-        fail "$what: $lines lines on stderr, want 1: $(cat "$TMP/err")"
-    elif ! grep -qF -- "$fragment" "$TMP/err"; then
-        fail "$what: stderr lacks '$fragment': $(cat "$TMP/err")"
-    else
-        pass
-    fi
 }
 
 if ! command -v gnuplot >/dev/null 2>&1; then
@@ -161,5 +137,4 @@ expect_files "$TMP/nognuplot" gp latency_put_cdf pcie_bytes_per_op
 expect_files "$TMP/nognuplot" dat latency_put pcie_bytes_per_op
 expect_absent "$TMP/nognuplot/pcie_bytes_per_op.png"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -5,30 +5,7 @@
 set -u
 NVKV=$1
 DATA=$2
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/nvkv-run.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-expect_usage_error() {
-    what=$1 fragment=$2
-    shift 2
-    "$NVKV" "$@" >"$TMP/out" 2>"$TMP/err"
-    status=$?
-    lines=$(wc -l <"$TMP/err")
-    if [ "$status" -ne 2 ]; then
-        fail "$what: exit status $status, want 2 ($(cat "$TMP/err"))"
-    elif [ "$lines" -ne 1 ]; then
-        fail "$what: $lines lines on stderr, want 1: $(cat "$TMP/err")"
-    elif ! grep -qF -- "$fragment" "$TMP/err"; then
-        fail "$what: stderr lacks '$fragment': $(cat "$TMP/err")"
-    else
-        pass
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # json_num FILE KEY: the first number after "KEY": in FILE (the writer puts one member a line).
 json_num() { sed -n "s/.*\"$2\": \([-0-9.e+]*\).*/\1/p" "$1" | head -n 1; }
@@ -188,5 +165,4 @@ done
 
 if "$NVKV" compare --help | grep -q "usage: nvkv compare"; then pass; else fail "compare --help"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
