@@ -91,7 +91,7 @@ item_present(const struct run *r, uint64_t item)
 static void
 set_key(struct run *r, uint64_t item)
 {
-    r->key_len = wl_key_bytes(r->w->key_format, r->w->key_size, item, r->key);
+    r->key_len = wl_key_bytes(r->w->spec.key_format, r->w->spec.key_size, item, r->key);
 }
 
 /* A write refused with KV_NO_SPACE: counted; a phase that can only stop by writing gives up. */
@@ -205,7 +205,7 @@ op_del(struct run *r, struct sim_plan *plan, uint64_t item)
 static bool
 scan_decodable(const struct run *r)
 {
-    return r->w->key_format == WL_KEYFMT_BINARY && r->w->key_size >= 8;
+    return r->w->spec.key_format == WL_KEYFMT_BINARY && r->w->spec.key_size >= 8;
 }
 
 static uint64_t
@@ -254,7 +254,7 @@ scan_check_key(struct run *r, const uint8_t *key, uint32_t klen, const uint8_t *
     *prev_len = klen;
     if (!scan_decodable(r))
         return;
-    uint64_t item = klen == r->w->key_size ? scan_item_of(key) : UINT64_MAX;
+    uint64_t item = klen == r->w->spec.key_size ? scan_item_of(key) : UINT64_MAX;
     if (item >= r->limit || !item_present(r, item)) {
         fail(r, -EIO, "scan returned a key the host never wrote or deleted (item %llu)",
              (unsigned long long)item);
@@ -352,10 +352,10 @@ generated_op(struct run *r, struct sim_plan *plan, enum wl_op op, enum run_lat *
         *lat = RUN_LAT_RMW;
         op_get(r, plan, item);
         sim_plan_barrier(plan); /* the write follows the read */
-        return op_put(r, plan, item, wl_valsize_next(&r->w->values, &r->size_rng));
+        return op_put(r, plan, item, wl_valsize_next(&r->w->spec.values, &r->size_rng));
     default: /* update, insert */
         *lat = RUN_LAT_PUT;
-        return op_put(r, plan, item, wl_valsize_next(&r->w->values, &r->size_rng));
+        return op_put(r, plan, item, wl_valsize_next(&r->w->spec.values, &r->size_rng));
     }
 }
 
@@ -460,7 +460,7 @@ issue(struct run *r, struct run_client *cl, uint64_t start_ns)
     if (r->loading) {
         uint64_t item = r->limit++;
         set_key(r, item);
-        timed = op_put(r, plan, item, wl_valsize_next(&r->w->values, &r->size_rng));
+        timed = op_put(r, plan, item, wl_valsize_next(&r->w->spec.values, &r->size_rng));
     } else if (r->trace != NULL) {
         timed = trace_op(r, plan, &rec, &lat);
     } else {
@@ -637,15 +637,15 @@ insert_room(const struct run *r, const struct run_workload *w)
 {
     double total = 0;
     for (int k = 0; k < WL_OP_COUNT; k++)
-        total += w->share[k];
-    double share = total > 0 ? w->share[WL_OP_INSERT] / total : 0;
+        total += w->spec.share[k];
+    double share = total > 0 ? w->spec.share[WL_OP_INSERT] / total : 0;
     if (share == 0)
         return 0;
     uint64_t room = 0;
     if (w->ops)
         room = (uint64_t)(2.0 * share * (double)w->ops) + 1;
     if (r->bytes_target) {
-        double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->values);
+        double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->spec.values);
         room += (uint64_t)((double)r->bytes_target / record) + 1;
     }
     if (room == 0) /* bounded by time only: the key space again */
@@ -675,13 +675,13 @@ phase_setup(struct run *r, const struct run_workload *w)
         return 0;
     }
     uint64_t space = run_key_space(o, w, r->dev->exposed_bytes);
-    if (w->load && !r->loaded) {
+    if (w->spec.load && !r->loaded) {
         if (reserve_items(r, space) != 0)
             return fail(r, -ENOMEM, "out of memory for %llu keys", (unsigned long long)space);
         return 0; /* the caller loads first */
     }
     uint64_t start = r->limit;
-    if (start == 0 && w->share[WL_OP_INSERT] == 0)
+    if (start == 0 && w->spec.share[WL_OP_INSERT] == 0)
         start = space; /* updates and reads over a key space nothing has written yet */
     if (reserve_items(r, start + insert_room(r, w)) != 0)
         return fail(r, -ENOMEM, "out of memory for the key space");
@@ -698,15 +698,17 @@ keygen_setup(struct run *r, const struct run_workload *w)
     uint64_t cap = r->limit + insert_room(r, w);
     if (cap > r->n)
         cap = r->n;
-    if (w->key_format == WL_KEYFMT_BINARY && w->key_size < 8 && cap > 1ull << (8 * w->key_size))
+    if (w->spec.key_format == WL_KEYFMT_BINARY && w->spec.key_size < 8 &&
+        cap > 1ull << (8 * w->spec.key_size))
         return fail(r, NVKV_ECONFIG,
                     "workload %s: %u-byte binary keys name at most %llu items, the phase needs "
                     "%llu; raise --key-size or lower --keys/--fill",
-                    w->name, w->key_size, 1ull << (8 * w->key_size), (unsigned long long)cap);
-    int rc =
-        wl_keygen_init(&r->keygen, &w->keys, cap ? cap : 1, r->limit ? r->limit : 1, r->o->seed);
+                    w->name, w->spec.key_size, 1ull << (8 * w->spec.key_size),
+                    (unsigned long long)cap);
+    int rc = wl_keygen_init(&r->keygen, &w->spec.keys, cap ? cap : 1, r->limit ? r->limit : 1,
+                            r->o->seed);
     if (rc == 0)
-        rc = wl_mix_init(&r->mix, w->share, w->scan_dist, w->scan_max);
+        rc = wl_mix_init(&r->mix, w->spec.share, w->spec.scan_dist, w->spec.scan_max);
     if (rc != 0)
         return fail(r, NVKV_ECONFIG, "workload %s: invalid key or mix parameters", w->name);
     return 0;
@@ -762,7 +764,7 @@ run_phase(struct run *r, int k, struct run_result *res, const char *out_dir)
     derive_streams(r, k);
     if (phase_setup(r, w) != 0)
         return r->rc;
-    if (w->load && !r->loaded && w->trace == NULL) {
+    if (w->spec.load && !r->loaded && w->trace == NULL) {
         if (load(r, run_key_space(r->o, w, r->dev->exposed_bytes)) != 0)
             return r->rc;
         if (reserve_items(r, r->limit + insert_room(r, w)) != 0)
@@ -810,7 +812,7 @@ value_buffer_bytes(const struct run *r)
     for (int k = 0; k < r->o->n_phases; k++) {
         const struct run_workload *w = &r->o->phase[k];
         uint32_t m = w->trace != NULL ? r->e->ops->max_value(r->e, WL_KEY_BYTES_MAX)
-                                      : wl_valsize_max(&w->values);
+                                      : wl_valsize_max(&w->spec.values);
         if (m > most)
             most = m;
     }
@@ -827,13 +829,13 @@ values_fit(const struct run *r, char *err, size_t errlen)
             continue;
         uint32_t klen = run_key_len_max(w);
         uint32_t limit = r->e->ops->max_value(r->e, klen);
-        if (wl_valsize_max(&w->values) > limit) {
+        if (wl_valsize_max(&w->spec.values) > limit) {
             char spec[64];
-            wl_valsize_format(&w->values, spec, sizeof(spec));
+            wl_valsize_format(&w->spec.values, spec, sizeof(spec));
             snprintf(err, errlen,
                      "workload %s: values up to %u bytes (%s) are too large; allowed: up to %u "
                      "for engine %s with %u-byte keys",
-                     w->name, wl_valsize_max(&w->values), spec, limit, r->e->ops->name, klen);
+                     w->name, wl_valsize_max(&w->spec.values), spec, limit, r->e->ops->name, klen);
             return false;
         }
     }
@@ -883,7 +885,7 @@ run_main(int argc, char **argv)
             kvdev_close(r.dev);
             cli_usage_error("workload %s: --fill %g holds no record of %.0f bytes; raise --fill "
                             "or give --keys",
-                            w->name, o.fill, run_key_len_max(w) + wl_valsize_mean(&w->values));
+                            w->name, o.fill, run_key_len_max(w) + wl_valsize_mean(&w->spec.values));
         }
     }
     r.buf_len = value_buffer_bytes(&r);

@@ -22,22 +22,16 @@
 #include "../src/nand/nand.h"
 #include "../src/workload/keygen.h"
 #include "../src/workload/mix.h"
+#include "../src/workload/preset.h"
 #include "../src/workload/trace.h"
 #include "../src/workload/valsize.h"
 
 /* What one measured phase does. */
 struct run_workload {
-    const char *name; /* the preset's name, "custom" or "trace" */
-    uint32_t key_size;
-    enum wl_key_format key_format;
-    struct wl_valsize values;
-    struct wl_key_params keys;
-    double share[WL_OP_COUNT];
-    enum wl_scan_dist scan_dist;
-    uint32_t scan_max;
-    bool load;         /* load the key space before this phase if the device is not loaded */
-    uint64_t ops;      /* operations; 0: no operation limit */
-    const char *trace; /* a trace file instead of generated operations */
+    const char *name;    /* the preset's name, "custom" or "trace" */
+    struct wl_spec spec; /* spec.load: load the key space first (only the first phase can) */
+    uint64_t ops;        /* operations; 0: no operation limit */
+    const char *trace;   /* a trace file instead of generated operations */
     struct wl_trace_opts trace_opts;
 };
 

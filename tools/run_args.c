@@ -119,8 +119,9 @@ list_presets(void)
     for (unsigned i = 0; i < wl_preset_count; i++) {
         const struct wl_preset *p = &wl_presets[i];
         char spec[64];
-        wl_valsize_format(&p->values, spec, sizeof(spec));
-        printf("%-18s %-9s %-6u %-12s %s\n", p->name, p->family, p->key_size, spec, p->summary);
+        wl_valsize_format(&p->spec.values, spec, sizeof(spec));
+        printf("%-18s %-9s %-6u %-12s %s\n", p->name, p->family, p->spec.key_size, spec,
+               p->summary);
     }
     printf("\nsources:\n");
     for (unsigned i = 0; i < wl_preset_count; i++)
@@ -133,16 +134,16 @@ custom_workload(struct run_workload *w)
 {
     memset(w, 0, sizeof(*w));
     w->name = "custom";
-    w->key_size = 16;
-    w->key_format = WL_KEYFMT_BINARY;
-    w->values.kind = WL_VALSIZE_FIXED;
-    w->values.fixed = 4096;
-    wl_key_params_default(&w->keys, WL_KEY_UNIFORM);
-    w->share[WL_OP_READ] = 0.5;
-    w->share[WL_OP_UPDATE] = 0.5;
-    w->scan_dist = WL_SCAN_UNIFORM;
-    w->scan_max = 100;
-    w->load = true;
+    w->spec.key_size = 16;
+    w->spec.key_format = WL_KEYFMT_BINARY;
+    w->spec.values.kind = WL_VALSIZE_FIXED;
+    w->spec.values.fixed = 4096;
+    wl_key_params_default(&w->spec.keys, WL_KEY_UNIFORM);
+    w->spec.share[WL_OP_READ] = 0.5;
+    w->spec.share[WL_OP_UPDATE] = 0.5;
+    w->spec.scan_dist = WL_SCAN_UNIFORM;
+    w->spec.scan_max = 100;
+    w->spec.load = true;
 }
 
 static void
@@ -150,14 +151,9 @@ preset_workload(struct run_workload *w, const struct wl_preset *p)
 {
     memset(w, 0, sizeof(*w));
     w->name = p->name;
-    w->key_size = p->key_size;
-    w->key_format = p->key_format;
-    w->values = p->values;
-    w->keys = p->keys;
-    memcpy(w->share, p->share, sizeof(w->share));
-    w->scan_dist = p->scan_dist;
-    w->scan_max = p->scan_max ? p->scan_max : 100;
-    w->load = p->load;
+    w->spec = p->spec;
+    if (w->spec.scan_max == 0)
+        w->spec.scan_max = 100;
 }
 
 static void
@@ -165,32 +161,33 @@ apply_overrides(struct run_workload *w, const struct overrides *v)
 {
     char err[256];
     if (v->has_key_size)
-        w->key_size = v->key_size;
+        w->spec.key_size = v->key_size;
     if (v->has_key_format)
-        w->key_format = v->key_format;
+        w->spec.key_format = v->key_format;
     if (v->has_values &&
-        wl_valsize_parse_spec(v->value_spec, KV_VALUE_MAX, &w->values, err, sizeof(err)) != 0)
+        wl_valsize_parse_spec(v->value_spec, KV_VALUE_MAX, &w->spec.values, err, sizeof(err)) != 0)
         cli_usage_error("--value-size = '%s': %s", v->value_spec, err);
     if (v->has_dist) {
-        double theta = w->keys.theta;
-        wl_key_params_default(&w->keys, v->dist);
-        w->keys.theta = theta > 0 ? theta : w->keys.theta;
+        double theta = w->spec.keys.theta;
+        wl_key_params_default(&w->spec.keys, v->dist);
+        w->spec.keys.theta = theta > 0 ? theta : w->spec.keys.theta;
     }
     if (v->has_theta)
-        w->keys.theta = v->theta;
+        w->spec.keys.theta = v->theta;
     if (v->has_hot_items)
-        w->keys.hot_items = v->hot_items;
+        w->spec.keys.hot_items = v->hot_items;
     if (v->has_hot_ops)
-        w->keys.hot_ops = v->hot_ops;
+        w->spec.keys.hot_ops = v->hot_ops;
     if (v->has_share)
-        memcpy(w->share, v->share, sizeof(w->share));
+        memcpy(w->spec.share, v->share, sizeof(w->spec.share));
     if (v->has_scan_max)
-        w->scan_max = v->scan_max;
+        w->spec.scan_max = v->scan_max;
     if (v->has_scan_dist)
-        w->scan_dist = v->scan_dist;
+        w->spec.scan_dist = v->scan_dist;
     if (v->no_load)
-        w->load = false;
-    bool reads = w->share[WL_OP_READ] > 0 || w->share[WL_OP_SCAN] > 0 || w->share[WL_OP_RMW] > 0;
+        w->spec.load = false;
+    bool reads = w->spec.share[WL_OP_READ] > 0 || w->spec.share[WL_OP_SCAN] > 0 ||
+                 w->spec.share[WL_OP_RMW] > 0;
     w->ops = v->has_ops ? v->ops : 0;
     if (v->reads && reads)
         w->ops = v->reads;
@@ -219,13 +216,13 @@ sized_workload(struct run_workload *w, const char *name)
     if (p == NULL)
         cli_usage_error("workload '%s': unknown preset '%s'; allowed: %s", name, family,
                         wl_preset_names());
-    if (k > KV_KEY_MAX || v > KV_VALUE_MAX || (k == 0 && p->key_format == WL_KEYFMT_BINARY))
+    if (k > KV_KEY_MAX || v > KV_VALUE_MAX || (k == 0 && p->spec.key_format == WL_KEYFMT_BINARY))
         cli_usage_error("workload '%s': key bytes 1..%u and value bytes 0..%u", name, KV_KEY_MAX,
                         KV_VALUE_MAX);
     preset_workload(w, p);
-    w->key_size = k;
-    w->values.kind = WL_VALSIZE_FIXED;
-    w->values.fixed = v;
+    w->spec.key_size = k;
+    w->spec.values.kind = WL_VALSIZE_FIXED;
+    w->spec.values.fixed = v;
     if (used < (int)(sizeof(names) / sizeof(names[0]))) {
         snprintf(names[used], sizeof(names[used]), "%s", name);
         w->name = names[used++];
@@ -386,8 +383,8 @@ parse_run_option(struct run_opts *o, struct overrides *v, int argc, char **argv,
 static bool
 phase_writes(const struct run_workload *w)
 {
-    return w->trace != NULL || w->share[WL_OP_UPDATE] > 0 || w->share[WL_OP_INSERT] > 0 ||
-           w->share[WL_OP_RMW] > 0;
+    return w->trace != NULL || w->spec.share[WL_OP_UPDATE] > 0 || w->spec.share[WL_OP_INSERT] > 0 ||
+           w->spec.share[WL_OP_RMW] > 0;
 }
 
 static void
@@ -399,13 +396,13 @@ check_phase(const struct run_opts *o, const struct run_workload *w)
                         w->name);
     if (w->trace != NULL)
         return;
-    if (w->key_format == WL_KEYFMT_BINARY && w->key_size == 0)
+    if (w->spec.key_format == WL_KEYFMT_BINARY && w->spec.key_size == 0)
         cli_usage_error("workload %s: --key-size 0 is only for --key-format ycsb", w->name);
     struct wl_mix m;
-    if (wl_mix_init(&m, w->share, w->scan_dist, w->scan_max) != 0)
+    if (wl_mix_init(&m, w->spec.share, w->spec.scan_dist, w->spec.scan_max) != 0)
         cli_usage_error("workload %s: the operation mix has no positive share", w->name);
     struct wl_keygen g;
-    if (wl_keygen_init(&g, &w->keys, 2, 1, 0) != 0)
+    if (wl_keygen_init(&g, &w->spec.keys, 2, 1, 0) != 0)
         cli_usage_error("workload %s: invalid key distribution parameters", w->name);
 }
 
@@ -420,12 +417,13 @@ check_same_keys(const struct run_opts *o)
     for (int k = 1; k < o->n_phases; k++) {
         const struct run_workload *b = &o->phase[k];
         if (a->trace == NULL && b->trace == NULL &&
-            (a->key_format != b->key_format || a->key_size != b->key_size))
+            (a->spec.key_format != b->spec.key_format || a->spec.key_size != b->spec.key_size))
             cli_usage_error("workloads %s and %s build different keys (%s %u bytes, %s %u "
                             "bytes); phases share one key space: set --key-size and "
                             "--key-format for all",
-                            a->name, b->name, wl_key_format_name(a->key_format), a->key_size,
-                            wl_key_format_name(b->key_format), b->key_size);
+                            a->name, b->name, wl_key_format_name(a->spec.key_format),
+                            a->spec.key_size, wl_key_format_name(b->spec.key_format),
+                            b->spec.key_size);
     }
 }
 
@@ -468,7 +466,7 @@ run_parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o)
         w->name = "trace";
         w->trace = v.trace;
         w->trace_opts = v.trace_opts;
-        w->load = false;
+        w->spec.load = false;
     }
     if (!v.has_ops && v.num_ops) {
         v.ops = v.num_ops;
@@ -486,9 +484,9 @@ run_parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o)
 uint32_t
 run_key_len_max(const struct run_workload *w)
 {
-    if (w->key_format == WL_KEYFMT_YCSB)
-        return w->key_size > YCSB_KEY_MAX ? w->key_size : YCSB_KEY_MAX;
-    return w->key_size;
+    if (w->spec.key_format == WL_KEYFMT_YCSB)
+        return w->spec.key_size > YCSB_KEY_MAX ? w->spec.key_size : YCSB_KEY_MAX;
+    return w->spec.key_size;
 }
 
 uint64_t
@@ -496,7 +494,7 @@ run_key_space(const struct run_opts *o, const struct run_workload *w, uint64_t e
 {
     if (o->keys)
         return o->keys;
-    double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->values);
+    double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->spec.values);
     if (o->fill_piece > 0)
         record = ceil(record / o->fill_piece) * o->fill_piece;
     return (uint64_t)(o->fill * (double)exposed_bytes / record);

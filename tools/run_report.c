@@ -55,17 +55,18 @@ describe_phase(const struct run *r, const struct run_workload *w)
         return;
     }
     char spec[64], mix[160];
-    wl_valsize_format(&w->values, spec, sizeof(spec));
-    describe_mix(w->share, mix, sizeof(mix));
-    printf("  %s: %s keys of %u bytes (%s), values %s, %s", w->name, wl_key_dist_name(w->keys.dist),
-           run_key_len_max(w), wl_key_format_name(w->key_format), spec, mix);
-    if (w->keys.dist == WL_KEY_ZIPF || w->keys.dist == WL_KEY_SCRAMBLED ||
-        w->keys.dist == WL_KEY_LATEST)
-        printf(", theta %g", w->keys.theta);
+    wl_valsize_format(&w->spec.values, spec, sizeof(spec));
+    describe_mix(w->spec.share, mix, sizeof(mix));
+    printf("  %s: %s keys of %u bytes (%s), values %s, %s", w->name,
+           wl_key_dist_name(w->spec.keys.dist), run_key_len_max(w),
+           wl_key_format_name(w->spec.key_format), spec, mix);
+    if (w->spec.keys.dist == WL_KEY_ZIPF || w->spec.keys.dist == WL_KEY_SCRAMBLED ||
+        w->spec.keys.dist == WL_KEY_LATEST)
+        printf(", theta %g", w->spec.keys.theta);
     if (w->ops)
         printf(", %llu ops", (unsigned long long)w->ops);
     /* only the first phase can load: every phase leaves the device written */
-    printf("%s\n", w->load && w == &r->o->phase[0] ? ", loaded first" : "");
+    printf("%s\n", w->spec.load && w == &r->o->phase[0] ? ", loaded first" : "");
 }
 
 void
@@ -207,18 +208,18 @@ workload_json(struct nvkv_json *j, const void *arg)
         nvkv_json_u64(j, "trace_repeat", w->trace_opts.repeat);
     } else {
         char spec[64];
-        wl_valsize_format(&w->values, spec, sizeof(spec));
+        wl_valsize_format(&w->spec.values, spec, sizeof(spec));
         nvkv_json_u64(j, "key_size", run_key_len_max(w));
-        nvkv_json_string(j, "key_format", wl_key_format_name(w->key_format));
+        nvkv_json_string(j, "key_format", wl_key_format_name(w->spec.key_format));
         nvkv_json_string(j, "value_size", spec);
-        nvkv_json_double(j, "value_size_mean", wl_valsize_mean(&w->values));
-        nvkv_json_string(j, "key_dist", wl_key_dist_name(w->keys.dist));
-        nvkv_json_double(j, "theta", w->keys.theta);
+        nvkv_json_double(j, "value_size_mean", wl_valsize_mean(&w->spec.values));
+        nvkv_json_string(j, "key_dist", wl_key_dist_name(w->spec.keys.dist));
+        nvkv_json_double(j, "theta", w->spec.keys.theta);
         nvkv_json_object(j, "mix");
         for (int k = 0; k < WL_OP_COUNT; k++)
-            nvkv_json_double(j, wl_op_name((enum wl_op)k), w->share[k]);
+            nvkv_json_double(j, wl_op_name((enum wl_op)k), w->spec.share[k]);
         nvkv_json_close(j);
-        nvkv_json_u64(j, "scan_max", w->scan_max);
+        nvkv_json_u64(j, "scan_max", w->spec.scan_max);
     }
     nvkv_json_double(j, "fill", o->fill);
     nvkv_json_u64(j, "fill_piece", o->fill_piece);

@@ -27,15 +27,21 @@
     "device); KVEMU include/hw/femu/kvssd/settings.h (research/kvssd-emulators-pink-anykey.md " \
     "2.4)"
 
-#define ANYKEY(nm, label, k, v, note)                                                      \
-    {                                                                                      \
-        .name = nm, .family = "anykey",                                                    \
-        .summary = label ": " #k " B keys, " #v                                            \
-                         " B values, 80% reads, 20% updates, scrambled Zipfian 0.99",      \
-        .source = ANYKEY_SOURCE note, .key_size = k, .key_format = WL_KEYFMT_BINARY,       \
-        .values = FIXED(v), .keys = KEYS(WL_KEY_SCRAMBLED),                                \
-        .share = {[WL_OP_READ] = 0.8, [WL_OP_UPDATE] = 0.2}, .scan_dist = WL_SCAN_UNIFORM, \
-        .scan_max = 1, .load = true                                                        \
+#define ANYKEY(nm, label, k, v, note)                                                 \
+    {                                                                                 \
+        .name = nm, .family = "anykey",                                               \
+        .summary = label ": " #k " B keys, " #v                                       \
+                         " B values, 80% reads, 20% updates, scrambled Zipfian 0.99", \
+        .source = ANYKEY_SOURCE note, .spec = {                                       \
+            .key_size = k,                                                            \
+            .key_format = WL_KEYFMT_BINARY,                                           \
+            .values = FIXED(v),                                                       \
+            .keys = KEYS(WL_KEY_SCRAMBLED),                                           \
+            .share = {[WL_OP_READ] = 0.8, [WL_OP_UPDATE] = 0.2},                      \
+            .scan_dist = WL_SCAN_UNIFORM,                                             \
+            .scan_max = 1,                                                            \
+            .load = true                                                              \
+        }                                                                             \
     }
 
 /* KVEMU rounds values up to 4-byte multiples ("uNVMe requires to be aligned 4x"); the paper's
@@ -52,9 +58,16 @@
 #define BANDSLIM(nm, summ, vals, note)                                                     \
     {                                                                                      \
         .name = nm, .family = "bandslim", .summary = summ, .source = BANDSLIM_SOURCE note, \
-        .key_size = 4, .key_format = WL_KEYFMT_BINARY, .values = vals,                     \
-        .keys = KEYS(WL_KEY_UNIFORM), .share = {[WL_OP_INSERT] = 1.0},                     \
-        .scan_dist = WL_SCAN_UNIFORM, .scan_max = 1, .load = false                         \
+        .spec = {                                                                          \
+            .key_size = 4,                                                                 \
+            .key_format = WL_KEYFMT_BINARY,                                                \
+            .values = vals,                                                                \
+            .keys = KEYS(WL_KEY_UNIFORM),                                                  \
+            .share = {[WL_OP_INSERT] = 1.0},                                               \
+            .scan_dist = WL_SCAN_UNIFORM,                                                  \
+            .scan_max = 1,                                                                 \
+            .load = false                                                                  \
+        }                                                                                  \
     }
 
 /* ---- YCSB core workloads ---- */
@@ -69,11 +82,18 @@
     "research/host-lsm-kvaccel-workloads.md 4.3): fieldcount 10 x fieldlength 100, insertorder " \
     "hashed, zeropadding 1 (natural key length), maxscanlength "
 
-#define YCSB(nm, summ, dist, shares, scan_len)                                                  \
-    {                                                                                           \
-        .name = nm, .family = "ycsb", .summary = summ, .source = YCSB_SOURCE #scan_len,         \
-        .key_size = 0, .key_format = WL_KEYFMT_YCSB, .values = FIXED(1000), .keys = KEYS(dist), \
-        .share = shares, .scan_dist = WL_SCAN_UNIFORM, .scan_max = scan_len, .load = true       \
+#define YCSB(nm, summ, dist, shares, scan_len)                                                    \
+    {                                                                                             \
+        .name = nm, .family = "ycsb", .summary = summ, .source = YCSB_SOURCE #scan_len, .spec = { \
+            .key_size = 0,                                                                        \
+            .key_format = WL_KEYFMT_YCSB,                                                         \
+            .values = FIXED(1000),                                                                \
+            .keys = KEYS(dist),                                                                   \
+            .share = shares,                                                                      \
+            .scan_dist = WL_SCAN_UNIFORM,                                                         \
+            .scan_max = scan_len,                                                                 \
+            .load = true                                                                          \
+        }                                                                                         \
     }
 
 /* ---- db_bench ---- */
@@ -83,8 +103,16 @@
 #define DB_BENCH(nm, summ, note, k, vals, dist, shares, sdist, smax, loaded)               \
     {                                                                                      \
         .name = nm, .family = "db_bench", .summary = summ, .source = DB_BENCH_SOURCE note, \
-        .key_size = k, .key_format = WL_KEYFMT_BINARY, .values = vals, .keys = KEYS(dist), \
-        .share = shares, .scan_dist = sdist, .scan_max = smax, .load = loaded              \
+        .spec = {                                                                          \
+            .key_size = k,                                                                 \
+            .key_format = WL_KEYFMT_BINARY,                                                \
+            .values = vals,                                                                \
+            .keys = KEYS(dist),                                                            \
+            .share = shares,                                                               \
+            .scan_dist = sdist,                                                            \
+            .scan_max = smax,                                                              \
+            .load = loaded                                                                 \
+        }                                                                                  \
     }
 
 /* db_bench's defaults: --key_size 16, --value_size 100 */

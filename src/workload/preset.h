@@ -23,11 +23,8 @@
 #include "mix.h"
 #include "valsize.h"
 
-struct wl_preset {
-    const char *name;
-    const char *family;  /* "anykey", "bandslim", "ycsb", "db_bench" */
-    const char *summary; /* one line for `nvkv run --workload list` */
-    const char *source;  /* where the parameters come from */
+/* A generated workload: its keys, their choice, the values and the operation mix. */
+struct wl_spec {
     uint32_t key_size;
     enum wl_key_format key_format;
     struct wl_valsize values;
@@ -36,6 +33,14 @@ struct wl_preset {
     enum wl_scan_dist scan_dist;
     uint32_t scan_max;
     bool load; /* load the key space before the run (false: the run starts on an empty device) */
+};
+
+struct wl_preset {
+    const char *name;
+    const char *family;  /* "anykey", "bandslim", "ycsb", "db_bench" */
+    const char *summary; /* one line for `nvkv run --workload list` */
+    const char *source;  /* where the parameters come from */
+    struct wl_spec spec;
 };
 
 extern const struct wl_preset wl_presets[];

@@ -1053,15 +1053,15 @@ check_preset_valid(const struct wl_preset *p)
     CHECK(p->family != NULL && p->summary != NULL && p->source != NULL);
     CHECK(strlen(p->source) > 20);
     struct wl_mix m;
-    CHECK_EQ_INT(wl_mix_init(&m, p->share, p->scan_dist, p->scan_max), 0);
+    CHECK_EQ_INT(wl_mix_init(&m, p->spec.share, p->spec.scan_dist, p->spec.scan_max), 0);
     struct wl_keygen g;
-    CHECK_EQ_INT(wl_keygen_init(&g, &p->keys, 1000, 1000, 1), 0);
-    CHECK(wl_valsize_max(&p->values) <= 4096);
-    CHECK(p->key_size <= WL_KEY_BYTES_MAX);
-    CHECK(p->key_format == WL_KEYFMT_YCSB || p->key_size >= 1);
+    CHECK_EQ_INT(wl_keygen_init(&g, &p->spec.keys, 1000, 1000, 1), 0);
+    CHECK(wl_valsize_max(&p->spec.values) <= 4096);
+    CHECK(p->spec.key_size <= WL_KEY_BYTES_MAX);
+    CHECK(p->spec.key_format == WL_KEYFMT_YCSB || p->spec.key_size >= 1);
     char spec[96], err[160];
     struct wl_valsize back;
-    wl_valsize_format(&p->values, spec, sizeof(spec));
+    wl_valsize_format(&p->spec.values, spec, sizeof(spec));
     CHECK_EQ_INT(wl_valsize_parse_spec(spec, 4096, &back, err, sizeof(err)), 0);
 }
 
@@ -1080,36 +1080,36 @@ TEST(preset_table)
     CHECK(p != NULL);
     if (p != NULL) {
         CHECK_STR(p->family, "anykey");
-        CHECK_EQ_U64(p->key_size, 76);
-        CHECK_EQ_U64(p->values.fixed, 50);
-        CHECK_EQ_INT(p->keys.dist, WL_KEY_SCRAMBLED);
-        CHECK_NEAR(p->share[WL_OP_READ], 0.8, 0);
-        CHECK_NEAR(p->share[WL_OP_UPDATE], 0.2, 0);
-        CHECK(p->load);
+        CHECK_EQ_U64(p->spec.key_size, 76);
+        CHECK_EQ_U64(p->spec.values.fixed, 50);
+        CHECK_EQ_INT(p->spec.keys.dist, WL_KEY_SCRAMBLED);
+        CHECK_NEAR(p->spec.share[WL_OP_READ], 0.8, 0);
+        CHECK_NEAR(p->spec.share[WL_OP_UPDATE], 0.2, 0);
+        CHECK(p->spec.load);
     }
     p = wl_preset_find("ycsb");
-    CHECK(p != NULL && strcmp(p->family, "anykey") == 0 && p->key_size == 20 &&
-          p->values.fixed == 1000);
+    CHECK(p != NULL && strcmp(p->family, "anykey") == 0 && p->spec.key_size == 20 &&
+          p->spec.values.fixed == 1000);
     p = wl_preset_find("wm");
-    CHECK(p != NULL && p->key_size == 4 && p->values.kind == WL_VALSIZE_WM && !p->load &&
-          p->share[WL_OP_INSERT] == 1.0);
+    CHECK(p != NULL && p->spec.key_size == 4 && p->spec.values.kind == WL_VALSIZE_WM &&
+          !p->spec.load && p->spec.share[WL_OP_INSERT] == 1.0);
     p = wl_preset_find("ycsb-d");
-    CHECK(p != NULL && p->keys.dist == WL_KEY_LATEST && p->share[WL_OP_INSERT] == 0.05 &&
-          p->key_format == WL_KEYFMT_YCSB && p->key_size == 0);
+    CHECK(p != NULL && p->spec.keys.dist == WL_KEY_LATEST && p->spec.share[WL_OP_INSERT] == 0.05 &&
+          p->spec.key_format == WL_KEYFMT_YCSB && p->spec.key_size == 0);
     p = wl_preset_find("ycsb-e");
-    CHECK(p != NULL && p->share[WL_OP_SCAN] == 0.95 && p->scan_dist == WL_SCAN_UNIFORM &&
-          p->scan_max == 100);
+    CHECK(p != NULL && p->spec.share[WL_OP_SCAN] == 0.95 && p->spec.scan_dist == WL_SCAN_UNIFORM &&
+          p->spec.scan_max == 100);
     p = wl_preset_find("ycsb-f");
-    CHECK(p != NULL && p->share[WL_OP_RMW] == 0.5 && p->values.fixed == 1000);
+    CHECK(p != NULL && p->spec.share[WL_OP_RMW] == 0.5 && p->spec.values.fixed == 1000);
     p = wl_preset_find("mixgraph");
-    CHECK(p != NULL && p->key_size == 48 && p->values.kind == WL_VALSIZE_WM &&
-          p->scan_dist == WL_SCAN_PARETO && p->scan_max == 10000 && p->share[WL_OP_READ] == 0.83 &&
-          p->keys.dist == WL_KEY_UNIFORM);
+    CHECK(p != NULL && p->spec.key_size == 48 && p->spec.values.kind == WL_VALSIZE_WM &&
+          p->spec.scan_dist == WL_SCAN_PARETO && p->spec.scan_max == 10000 &&
+          p->spec.share[WL_OP_READ] == 0.83 && p->spec.keys.dist == WL_KEY_UNIFORM);
     p = wl_preset_find("fillrandom");
-    CHECK(p != NULL && p->share[WL_OP_UPDATE] == 1.0 && !p->load && p->key_size == 16 &&
-          p->values.fixed == 100);
+    CHECK(p != NULL && p->spec.share[WL_OP_UPDATE] == 1.0 && !p->spec.load &&
+          p->spec.key_size == 16 && p->spec.values.fixed == 100);
     p = wl_preset_find("seekrandom");
-    CHECK(p != NULL && p->scan_dist == WL_SCAN_FIXED && p->scan_max == 10);
+    CHECK(p != NULL && p->spec.scan_dist == WL_SCAN_FIXED && p->spec.scan_max == 10);
     CHECK_CONTAINS(wl_preset_names(), "kvssd, ycsb, wpink, xbox");
     CHECK_CONTAINS(wl_preset_names(), "ycsb-a, ycsb-b");
     CHECK_CONTAINS(wl_preset_names(), "mixgraph");
