@@ -264,6 +264,16 @@ write_latency_dat(const struct plot_out *out, const struct plot_set *set, const 
     return n_blocks;
 }
 
+/*
+ * gnuplot's line types repeat their colours after 8; the dash pattern changes with each round
+ * of 8 so every curve of a large comparison stays distinguishable.
+ */
+static int
+curve_dash(int run)
+{
+    return 1 + run / 8 % 5;
+}
+
 static void
 latency_cdf_chart(struct plot_out *out, const struct plot_set *set, const char *op,
                   const int *block_run, int n_blocks)
@@ -277,8 +287,8 @@ latency_cdf_chart(struct plot_out *out, const struct plot_set *set, const char *
     chart_begin(&c, out, name, title, "latency (µs, log scale)", ylabel);
     fputs("set logscale x\nset format x '%g'\nset yrange [0:1]\nset ytics 0.1\n", c.gp);
     for (int b = 0; b < n_blocks; b++) {
-        chart_item(&c, "'latency_%s.dat' index %d using 1:2 with steps lw 2 lt %d", op, b,
-                   block_run[b] + 1);
+        chart_item(&c, "'latency_%s.dat' index %d using 1:2 with steps lw 2 lt %d dt %d", op, b,
+                   block_run[b] + 1, curve_dash(block_run[b]));
         chart_item_title(&c, set->runs[block_run[b]].label);
     }
     chart_end(&c, out);
@@ -300,8 +310,8 @@ latency_tail_chart(struct plot_out *out, const struct plot_set *set, const char 
           c.gp);
     fprintf(c.gp, "set yrange [2:%.6g]\n", max_tail * 1.5);
     for (int b = 0; b < n_blocks; b++) {
-        chart_item(&c, "'latency_%s.dat' index %d using 1:3 with steps lw 2 lt %d", op, b,
-                   block_run[b] + 1);
+        chart_item(&c, "'latency_%s.dat' index %d using 1:3 with steps lw 2 lt %d dt %d", op, b,
+                   block_run[b] + 1, curve_dash(block_run[b]));
         chart_item_title(&c, set->runs[block_run[b]].label);
     }
     chart_end(&c, out);
@@ -389,8 +399,9 @@ timeline_items(struct chart *c, const struct plot_set *set, const int *block_run
                int col_all, int col_get, int col_put)
 {
     for (int b = 0; b < n_blocks; b++) {
-        chart_item(c, "'timeline.dat' index %d using 1:%d with linespoints lw 2 pt 7 ps 0.5 lt %d",
-                   b, col_all + 1, block_run[b] + 1);
+        chart_item(
+            c, "'timeline.dat' index %d using 1:%d with linespoints lw 2 pt 7 ps 0.5 lt %d dt %d",
+            b, col_all + 1, block_run[b] + 1, curve_dash(block_run[b]));
         chart_item_title(c, set->runs[block_run[b]].label);
     }
     if (n_blocks == 1) {
