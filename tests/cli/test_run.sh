@@ -163,6 +163,26 @@ for engine in pink anykey; do
     fi
 done
 
+# The progress line: redrawn on a terminal (run under script(1) for one); in a pipe only plain
+# lines (every 10 s), never a carriage return or an escape sequence.
+PROGRESS_RUN="run --engine pink --scale 64 --workload crypto1 --fill 0.2 --fill-piece 512 --ops 300000"
+if command -v script >/dev/null 2>&1; then
+    # shellcheck disable=SC2086
+    script -qec "$NVKV $PROGRESS_RUN" /dev/null >"$TMP/tty.out" 2>&1
+    if tr '\r' '\n' <"$TMP/tty.out" | grep -q '^crypto1: *[0-9.]*% .* virtual, .* ops, .* M ops/s, ETA'; then
+        pass
+    else
+        fail "no progress line on a terminal: $(tr '\r' '\n' <"$TMP/tty.out" | head -n 3)"
+    fi
+fi
+# shellcheck disable=SC2086
+"$NVKV" $PROGRESS_RUN >/dev/null 2>"$TMP/pipe.err"
+if [ "$(tr -d -c '\r\033' <"$TMP/pipe.err" | wc -c)" -ne 0 ]; then
+    fail "terminal control bytes written to a pipe: $(head -c 200 "$TMP/pipe.err")"
+else
+    pass
+fi
+
 if "$NVKV" compare --help | grep -q "usage: nvkv compare"; then pass; else fail "compare --help"; fi
 
 finish
