@@ -85,6 +85,22 @@ struct run {
     char err[512];
 };
 
+/* run_ops.c */
+/* Record the first error (the phase stops issuing); returns rc. */
+int run_fail(struct run *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Room for items [0, n) in the per-item record (new items absent); 0 or -ENOMEM. */
+int run_reserve_items(struct run *r, uint64_t n);
+/* The kind of the next generated operation. */
+enum wl_op run_draw_op(struct run *r);
+/* Each adds one operation's engine work to `plan`: true when its latency is to be counted. */
+bool run_load_op(struct run *r, struct sim_plan *plan);
+bool run_generated_op(struct run *r, struct sim_plan *plan, enum wl_op op, enum run_lat *lat);
+/* The trace's next request: false at its end (or on an error, recorded). */
+bool run_trace_read(struct run *r, struct wl_trace_rec *rec);
+enum wl_op run_trace_op_kind(const struct wl_trace_rec *rec);
+bool run_trace_op(struct run *r, struct sim_plan *plan, const struct wl_trace_rec *rec,
+                  enum run_lat *lat);
+
 /* run_args.c */
 void run_parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o);
 /* Items of the key space a phase starts from: --keys, else fill x exposed / mean record. */
