@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "compare.h"
+#include "explain.h"
 #include "gen_bench.h"
 #include "nand_bench.h"
 #include "plot.h"
@@ -29,6 +30,7 @@ static const char main_help[] =
     "  gen-bench    requests per wall second of the workload generators\n"
     "  config       show the effective configuration and the derived figures\n"
     "  plot         charts of result dirs (latency CDFs, throughput, flash, PCIe, metadata)\n"
+    "  explain      where a run's virtual time went; given two result dirs, why one was faster\n"
     "  help         this text\n"
     "\n";
 
@@ -97,6 +99,8 @@ main(int argc, char **argv)
         return sim_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "plot") == 0)
         return plot_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "explain") == 0)
+        return explain_main(argc - 1, argv + 1);
     if (strcmp(cmd, "gen-bench") == 0)
         return gen_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0)

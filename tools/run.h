@@ -52,6 +52,7 @@ struct run_opts {
     uint64_t timeline_ns; /* timeline.csv interval */
     uint64_t seed;
     bool quiet;
+    bool drain; /* a phase's time includes the background backlog left at its last completion */
 };
 
 /* Latency classes: each is one latency_<name>.csv and one latency_ns.<name> in result.json. */
@@ -65,6 +66,14 @@ enum run_lat {
 };
 
 const char *run_lat_name(enum run_lat l);
+
+/* Busy time by origin of the device's resources (ARCHITECTURE.md, "Time accounting"). */
+struct run_acct {
+    uint64_t die[SIM_ORIGIN_COUNT];
+    uint64_t channel[SIM_ORIGIN_COUNT];
+    uint64_t cpu[SIM_ORIGIN_COUNT];
+    uint64_t flash_ops; /* timed flash operations completed */
+};
 
 /* What a phase measured. Flash counts and engine work are of the phase only. */
 struct run_result {
@@ -92,6 +101,12 @@ struct run_result {
     uint64_t flushes, compactions, gcs, gc_pages_copied;
     struct nvkv_hist lat[RUN_LAT_COUNT];
     uint64_t live_bytes; /* key + value bytes of the present keys at the end */
+    /* the time model: the phase ends at its last completion (or after the backlog: --drain) */
+    bool drained;
+    uint64_t backlog_ns;        /* background work left at the last completion, in time */
+    uint64_t backlog_flash_ops; /* ... and in flash operations */
+    struct run_acct acct;       /* over the phase's time */
+    struct sim_waits waits[RUN_LAT_COUNT]; /* summed over each class's timed requests */
 };
 
 /* The `nvkv run` subcommand. */

@@ -61,6 +61,9 @@ static const char run_help[] =
     "  --capacity-x K      host bytes written reach K x the exposed capacity\n"
     "  --duration S        S seconds of virtual time\n"
     "  (a trace also stops at its end)\n"
+    "A phase's time runs from its first submission to its last completion, as fio's jobs do;\n"
+    "background work still queued then is reported as result.json's backlog, not timed:\n"
+    "  --drain             time the phase until that backlog has run too\n"
     "\n"
     "Issuing:\n"
     "  --qd N              closed loop: operations kept in flight (default 64)\n"
@@ -332,6 +335,7 @@ parse_workload_option(struct overrides *v, int argc, char **argv, int *i)
         v->has_scan_dist = true;
     } else if (strcmp(argv[*i], "--no-load") == 0) {
         v->no_load = true;
+
     } else {
         return false;
     }
@@ -344,6 +348,8 @@ parse_run_option(struct run_opts *o, struct overrides *v, int argc, char **argv,
     const char *s;
     if ((s = cli_option_value("--engine", argc, argv, i)) != NULL) {
         o->engine = s;
+    } else if (strcmp(argv[*i], "--drain") == 0) {
+        o->drain = true;
     } else if ((s = cli_option_value("--fill", argc, argv, i)) != NULL) {
         o->fill = parse_number("--fill", s, 0, 1, true, false);
     } else if ((s = cli_option_value("--keys", argc, argv, i)) != NULL) {

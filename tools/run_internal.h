@@ -27,9 +27,10 @@ struct run;
 struct run_client {
     struct run *r;
     struct run_client *next_free;
-    enum run_lat lat;  /* latency class of the operation in flight */
-    bool timed;        /* false: a refused PUT, counted but not timed */
-    uint64_t start_ns; /* submission, or the arrival time in open loop */
+    enum run_lat lat;       /* latency class of the operation in flight */
+    bool timed;             /* false: a refused PUT, counted but not timed */
+    uint64_t start_ns;      /* submission, or the arrival time in open loop */
+    struct sim_waits waits; /* of the operation in flight, by cause */
 };
 
 struct run_timeline {
@@ -68,8 +69,12 @@ struct run {
     uint64_t issued, completed;
     bool stop;
     uint64_t phase_start_ns;
-    uint64_t bytes_target;   /* capacity_x x exposed bytes; 0: none */
-    uint32_t refused_in_row; /* writes refused with KV_NO_SPACE since the last accepted one */
+    uint64_t last_done_ns;     /* the phase's last completion so far */
+    struct run_acct acct0;     /* at the phase's start */
+    struct run_acct acct_last; /* when nothing was in flight last */
+    bool kvemu;                /* sim.bg_model=kvemu: writes carry no command cost */
+    uint64_t bytes_target;     /* capacity_x x exposed bytes; 0: none */
+    uint32_t refused_in_row;   /* writes refused with KV_NO_SPACE since the last accepted one */
     struct run_client *free_clients;
     struct run_client **client_blocks;
     uint32_t n_client_blocks;
@@ -117,6 +122,8 @@ void run_timeline_open(struct run *r, const char *dir);
 void run_timeline_add(struct run *r, uint64_t t_ns, enum run_lat lat, uint64_t latency_ns);
 void run_timeline_close(struct run *r);
 uint64_t run_sum_origins(const uint64_t *v);
+/* The device's busy time by origin now. */
+void run_acct_take(const struct run *r, struct run_acct *a);
 double run_write_amp(const struct nand_stats *f, uint64_t host_bytes, uint32_t page_bytes);
 
 #endif

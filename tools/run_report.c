@@ -22,6 +22,55 @@ run_sum_origins(const uint64_t *v)
     return s;
 }
 
+void
+run_acct_take(const struct run *r, struct run_acct *a)
+{
+    const struct nand_stats *f = nand_stats(r->dev->nand);
+    for (int o = 0; o < SIM_ORIGIN_COUNT; o++) {
+        a->die[o] = f->die_busy_by_origin[o];
+        a->channel[o] = f->channel_busy_by_origin[o];
+        a->cpu[o] = r->dev->cpu.busy_by_origin[o];
+    }
+    a->flash_ops = f->ops_done;
+}
+
+static uint64_t
+sum_u64(const uint64_t *v, int n)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+/* Busy share of a class of `units` resources over the phase. */
+static double
+utilization(const uint64_t *busy, uint32_t units, uint64_t phase_ns)
+{
+    double span = (double)units * (double)phase_ns;
+    return span > 0 ? (double)sum_u64(busy, SIM_ORIGIN_COUNT) / span : 0.0;
+}
+
+/* Waits of the write path (buffer full, backpressure, admission) summed over classes. */
+static uint64_t
+write_wait_ns(const struct run_result *res)
+{
+    uint64_t s = 0;
+    for (int l = 0; l < RUN_LAT_COUNT; l++)
+        s += res->waits[l].ns[SIM_WAIT_BUFFER_FULL] + res->waits[l].ns[SIM_WAIT_BACKPRESSURE] +
+             res->waits[l].ns[SIM_WAIT_ADMISSION];
+    return s;
+}
+
+/* GET time spent waiting for a die held by background work, as a share of GET latency. */
+static double
+get_behind_bg(const struct run_result *res)
+{
+    const struct nvkv_hist *h = &res->lat[RUN_LAT_GET];
+    double total = nvkv_hist_mean(h) * (double)h->count;
+    return total > 0 ? (double)res->waits[RUN_LAT_GET].ns[SIM_WAIT_DIE_BG] / total : 0.0;
+}
+
 /* Flash bytes written per host byte written; 0 when the host wrote nothing. */
 double
 run_write_amp(const struct nand_stats *f, uint64_t host_bytes, uint32_t page_bytes)
@@ -107,6 +156,39 @@ print_origins(const char *label, const uint64_t *v)
     printf("  (total %llu)\n", (unsigned long long)run_sum_origins(v));
 }
 
+/* Where the phase's time went: busy time by origin, waits, backlog (ARCHITECTURE.md). */
+static void
+print_time_model(const struct run *r, const struct cfg *c)
+{
+    const struct run_result *res = r->res;
+    uint32_t dies = nand_dies(&c->nand);
+    uint64_t die_busy = sum_u64(res->acct.die, SIM_ORIGIN_COUNT);
+    printf("  %-20s die %.1f%%, channel %.1f%%, controller %.1f%%\n", "utilization",
+           100 * utilization(res->acct.die, dies, res->virtual_ns),
+           100 * utilization(res->acct.channel, c->nand.channels, res->virtual_ns),
+           100 * utilization(res->acct.cpu, c->device.controller_cores, res->virtual_ns));
+    printf("  %-20s", "die time by origin");
+    for (int o = 0; o < SIM_ORIGIN_COUNT; o++)
+        if (res->acct.die[o] > 0)
+            printf(" %s %.1f%%", sim_origin_name((enum sim_origin)o),
+                   100.0 * (double)res->acct.die[o] / (double)die_busy);
+    printf("\n");
+    for (int l = 0; l < RUN_LAT_COUNT; l++) {
+        uint64_t n = res->lat[l].count, any = sum_u64(res->waits[l].ns, SIM_WAIT_COUNT);
+        if (n == 0 || any == 0)
+            continue;
+        printf("  waits per %-10s", run_lat_name((enum run_lat)l));
+        for (int w = 0; w < SIM_WAIT_COUNT; w++)
+            if (res->waits[l].ns[w] > 0)
+                printf(" %s %.1f us", sim_wait_name((enum sim_wait_cause)w),
+                       (double)res->waits[l].ns[w] / (double)n / 1e3);
+        printf("\n");
+    }
+    printf("  %-20s %.3f s, %llu flash ops after the last completion (%s)\n", "backlog",
+           (double)res->backlog_ns / 1e9, (unsigned long long)res->backlog_flash_ops,
+           res->drained ? "timed: --drain" : "not timed; --drain times it");
+}
+
 static double
 phase_iops(const struct run_result *res)
 {
@@ -172,6 +254,7 @@ run_print_summary(const struct run *r, const struct cfg *c, bool with_load)
     printf("  %-20s flushes %llu, compactions %llu, gcs %llu (%llu pages copied)\n", "engine work",
            (unsigned long long)res->flushes, (unsigned long long)res->compactions,
            (unsigned long long)res->gcs, (unsigned long long)res->gc_pages_copied);
+    print_time_model(r, c);
     printf("  %-20s budget %llu, used %llu, peak %llu\n", "device DRAM",
            (unsigned long long)d->budget, (unsigned long long)d->total_used,
            (unsigned long long)d->total_peak);
@@ -265,6 +348,75 @@ run_json(struct nvkv_json *j, const struct run_result *res)
 }
 
 static void
+busy_json(struct nvkv_json *j, const char *key, const uint64_t *v)
+{
+    char name[48];
+    nvkv_json_object(j, key);
+    for (int o = 0; o < SIM_ORIGIN_COUNT; o++) {
+        snprintf(name, sizeof(name), "%s_ns", sim_origin_name((enum sim_origin)o));
+        nvkv_json_u64(j, name, v[o]);
+    }
+    nvkv_json_close(j);
+}
+
+static void
+waits_json(struct nvkv_json *j, const char *key, const struct sim_waits *w)
+{
+    char name[48];
+    nvkv_json_object(j, key);
+    for (int c = 0; c < SIM_WAIT_COUNT; c++) {
+        snprintf(name, sizeof(name), "%s_ns", sim_wait_name((enum sim_wait_cause)c));
+        nvkv_json_u64(j, name, w->ns[c]);
+    }
+    nvkv_json_close(j);
+}
+
+/* time_by_origin, utilization, waits, backlog: where the phase's time went. */
+static void
+time_model_json(struct nvkv_json *j, const struct json_ctx *x)
+{
+    const struct run_result *res = x->r->res;
+    const struct cfg *c = x->c;
+    nvkv_json_string(j, "phase_end", res->drained ? "drain" : "last_completion");
+    nvkv_json_object(j, "backlog");
+    nvkv_json_u64(j, "ns", res->backlog_ns);
+    nvkv_json_u64(j, "flash_ops", res->backlog_flash_ops);
+    nvkv_json_close(j);
+    nvkv_json_object(j, "time_by_origin");
+    busy_json(j, "die", res->acct.die);
+    busy_json(j, "channel", res->acct.channel);
+    busy_json(j, "cpu", res->acct.cpu);
+    nvkv_json_close(j);
+    nvkv_json_object(j, "utilization");
+    nvkv_json_double(j, "die", utilization(res->acct.die, nand_dies(&c->nand), res->virtual_ns));
+    nvkv_json_double(j, "channel",
+                     utilization(res->acct.channel, c->nand.channels, res->virtual_ns));
+    nvkv_json_double(j, "cpu",
+                     utilization(res->acct.cpu, c->device.controller_cores, res->virtual_ns));
+    nvkv_json_close(j);
+    struct sim_waits all = {{0}};
+    for (int l = 0; l < RUN_LAT_COUNT; l++)
+        for (int w = 0; w < SIM_WAIT_COUNT; w++)
+            all.ns[w] += res->waits[l].ns[w];
+    nvkv_json_object(j, "waits");
+    for (int w = 0; w < SIM_WAIT_COUNT; w++) {
+        char name[48];
+        snprintf(name, sizeof(name), "%s_ns", sim_wait_name((enum sim_wait_cause)w));
+        nvkv_json_u64(j, name, all.ns[w]);
+    }
+    nvkv_json_double(j, "get_behind_background_share", get_behind_bg(res));
+    /* Little's law: the time-average number of queue slots held by a waiting write */
+    nvkv_json_double(j, "write_wait_slots",
+                     res->virtual_ns ? (double)write_wait_ns(res) / (double)res->virtual_ns : 0.0);
+    nvkv_json_object(j, "by_op");
+    for (int l = 0; l < RUN_LAT_COUNT; l++)
+        if (res->lat[l].count > 0)
+            waits_json(j, run_lat_name((enum run_lat)l), &res->waits[l]);
+    nvkv_json_close(j);
+    nvkv_json_close(j);
+}
+
+static void
 extra_json(struct nvkv_json *j, const void *arg)
 {
     const struct json_ctx *x = arg;
@@ -276,6 +428,7 @@ extra_json(struct nvkv_json *j, const void *arg)
     nvkv_json_double(j, "storage_utilization",
                      (double)res->live_bytes / (double)nand_raw_bytes(&x->c->nand));
     run_json(j, res);
+    time_model_json(j, x);
     if (!x->with_load)
         return;
     nvkv_json_object(j, "load");

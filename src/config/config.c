@@ -60,6 +60,10 @@ static const char *const fetch_names[] = {"per-slot", "batched", NULL};
 static const int fetch_values[] = {NVME_FETCH_PER_SLOT, NVME_FETCH_BATCHED};
 static const char *const link_names[] = {"gen2x8", "gen3x4", "gen4x4", NULL};
 static const int link_values[] = {PCIE_GEN2X8, PCIE_GEN3X4, PCIE_GEN4X4};
+static const char *const sched_names[] = {"fcfs", "fg_first", NULL};
+static const int sched_values[] = {NAND_SCHED_FCFS, NAND_SCHED_FG_FIRST};
+static const char *const bg_model_names[] = {"deps", "kvemu", NULL};
+static const int bg_model_values[] = {KV_BG_DEPS, KV_BG_KVEMU};
 static const char *const header_names[] = {"3dw", "4dw", NULL};
 static const int header_values[] = {3, 4};
 
@@ -86,6 +90,15 @@ static const struct key_desc keys[] = {
      "merge one entry during compaction"},
     {"cpu.decode_ns", K_TIME, OFF(cpu.decode_ns), 0, SEC_NS, 0, 0, NULL, NULL,
      "decode and dispatch one NVMe command"},
+    {"sim.die_sched", K_ENUM, OFF(nand.sched), 0, 0, 0, 0, sched_names, sched_values,
+     "die and channel scheduling: fcfs (arrival order, KVEMU's) or fg_first (foreground reads, "
+     "then writes, then background)"},
+    {"sim.bg_model", K_ENUM, OFF(kv.bg_model), 0, 0, 0, 0, bg_model_names, bg_model_values,
+     "background work: deps (dependency plans, bounded waits) or kvemu (only reserves die time; "
+     "PUTs take no time)"},
+    {"sim.bg_inflight", K_U32, OFF(kv.bg_inflight), 1, 1024, 0, 0, NULL, NULL,
+     "compaction plans that may still run when a flush starts; the flush waits for the oldest "
+     "beyond this (backpressure)"},
     {"kv.write_buffer", K_SIZE, OFF(kv.write_buffer_bytes), 4096, 1ull << 32, 0, 0, NULL, NULL,
      "one write buffer (memtable); engines keep an active and an immutable one"},
     {"kv.gc_free_blocks", K_U32, OFF(kv.gc_free_blocks), 0, 1u << 20, 0, 0, NULL, NULL,

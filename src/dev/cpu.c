@@ -19,6 +19,10 @@ dev_cpu_init(struct dev_cpu *c, const struct dev_cpu_params *p, uint32_t cores)
 {
     c->p = *p;
     sim_resource_init(&c->cores, cores);
+    for (int o = 0; o < SIM_ORIGIN_COUNT; o++)
+        c->busy_by_origin[o] = 0;
+    c->cores.busy_by_origin = c->busy_by_origin;
+    c->cores.wait_kind = SIM_WAIT_CPU;
 }
 
 uint64_t

@@ -24,6 +24,7 @@ void dev_cpu_params_default(struct dev_cpu_params *p);
 struct dev_cpu {
     struct dev_cpu_params p;
     struct sim_resource cores;
+    uint64_t busy_by_origin[SIM_ORIGIN_COUNT]; /* core time by what it was spent on */
 };
 
 void dev_cpu_init(struct dev_cpu *c, const struct dev_cpu_params *p, uint32_t cores);

@@ -68,6 +68,10 @@ kv_params_default(struct kv_params *p)
 {
     /* KVEMU's WRITE_BUFFER_SIZE (1 MiB) */
     p->write_buffer_bytes = 1u << 20;
+    p->bg_model = KV_BG_DEPS;
+    /* level 0 may take one buffer beyond the one its compaction is making room for, as a stop
+     * trigger one flush above the compaction trigger */
+    p->bg_inflight = 2;
     /* KVEMU runs PinK and AnyKey with 4 levels (LSM_LEVELN, "fixed value") */
     p->pink_levels = 4;
     /* hash engine: 4-byte key signature + 4-byte location per entry, as early KV-SSDs */

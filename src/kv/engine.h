@@ -105,8 +105,16 @@ struct kv_anykey_params {
 };
 
 /* Knobs of every engine (the [kv], [pink], [hash] and [anykey] config sections). */
+/* What background work makes the foreground wait for (ARCHITECTURE.md, "The time model"). */
+enum kv_bg_model {
+    KV_BG_DEPS = 0, /* dependency plans; a PUT waits only for the immutable buffer's flush */
+    KV_BG_KVEMU,    /* KVEMU: background work only reserves die time; PUTs cost nothing */
+};
+
 struct kv_params {
     uint64_t write_buffer_bytes;  /* one memtable; engines keep an active and an immutable one */
+    int bg_model;                 /* enum kv_bg_model */
+    uint32_t bg_inflight;         /* compaction plans that may run behind the flushes */
     uint32_t pink_levels;         /* LSM levels below the write buffer */
     uint32_t hash_entry_bytes;    /* DRAM per index entry of the hash engine */
     uint32_t hash_bucket_entries; /* entries per flash bucket page when the table spills */

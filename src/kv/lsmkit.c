@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "lsmkit.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "../base/check.h"
 
 void
@@ -27,35 +30,195 @@ kv_cost_read(struct kv_cost *c, struct dev_cpu *cpu, struct nand *nand, uint64_t
     c->reads++;
 }
 
-static void
-bg_done(struct sim *sim, struct sim_plan *plan, void *arg)
+void
+kv_bg_init(struct kv_bg *b, struct sim *sim, const struct kv_params *p)
 {
-    (void)sim;
-    struct kv_bg_chain *ch = arg;
-    if (ch->pending == plan)
-        ch->pending = NULL;
-}
-
-struct sim_plan *
-kv_bg_begin(struct kv_bg_chain *ch, struct sim *sim, struct sim_plan *fg, bool stall)
-{
-    struct sim_plan *bg = fg != NULL ? sim_plan_new(sim) : NULL;
-    if (bg != NULL && ch->pending != NULL) {
-        sim_plan_after(bg, ch->pending);
-        if (stall)
-            sim_plan_after(fg, ch->pending);
-    }
-    return bg;
+    *b = (struct kv_bg){.sim = sim, .p = p};
 }
 
 void
-kv_bg_end(struct kv_bg_chain *ch, struct sim *sim, struct sim_plan *bg)
+kv_bg_free(struct kv_bg *b)
 {
-    if (bg == NULL)
+    free(b->work);
+    b->work = NULL;
+    b->n_work = b->cap_work = 0;
+}
+
+static void
+flush_done(struct sim *sim, struct sim_plan *plan, void *arg)
+{
+    (void)sim;
+    struct kv_bg *b = arg;
+    if (b->flush == plan)
+        b->flush = NULL;
+    if (b->gate == plan)
+        b->gate = NULL;
+}
+
+static void
+work_done(struct sim *sim, struct sim_plan *plan, void *arg)
+{
+    (void)sim;
+    struct kv_bg *b = arg;
+    for (uint32_t i = 0; i < b->n_work; i++) {
+        if (b->work[i] != plan)
+            continue;
+        memmove(&b->work[i], &b->work[i + 1], (b->n_work - i - 1) * sizeof(*b->work));
+        b->n_work--;
         return;
-    sim_plan_submit(sim, bg, bg_done, ch);
-    /* an empty plan completes from an event; it still orders later work correctly */
-    ch->pending = bg;
+    }
+    NVKV_CHECK_MSG(0, "a compaction plan ended that was not registered");
+}
+
+static void
+room_done(struct sim *sim, struct sim_plan *plan, void *arg)
+{
+    (void)sim;
+    (void)plan;
+    (void)arg;
+}
+
+void
+kv_bg_gate(struct kv_bg *b, struct sim_plan *fg)
+{
+    if (fg == NULL || b->gate == NULL || kv_bg_kvemu(b))
+        return;
+    sim_plan_after_cause(fg, b->gate, SIM_WAIT_BUFFER_FULL);
+    b->writes_gated++;
+}
+
+struct sim_plan *
+kv_bg_flush_begin(struct kv_bg *b, struct sim_plan *fg)
+{
+    if (fg == NULL || b->sim == NULL)
+        return NULL;
+    struct sim_plan *f = sim_plan_new(b->sim);
+    sim_plan_set_origin(f, SIM_ORIGIN_FLUSH);
+    if (kv_bg_kvemu(b)) {
+        sim_plan_set_flat(f, true);
+        return f;
+    }
+    if (b->flush != NULL) {
+        /* the immutable buffer is still being written: this buffer becomes immutable (and its
+         * flush starts) only then, and writes wait until it has */
+        if (b->gate != b->flush)
+            sim_plan_after_cause(fg, b->flush, SIM_WAIT_BUFFER_FULL);
+        sim_plan_after(f, b->flush);
+        b->gate = b->flush;
+    }
+    if (b->n_work >= b->p->bg_inflight) {
+        sim_plan_after(f, b->work[b->n_work - b->p->bg_inflight]);
+        b->flushes_waited++;
+    }
+    return f;
+}
+
+void
+kv_bg_flush_end(struct kv_bg *b, struct sim_plan *flush)
+{
+    if (flush == NULL)
+        return;
+    sim_plan_submit(b->sim, flush, flush_done, b);
+    if (!kv_bg_kvemu(b))
+        b->flush = flush;
+}
+
+struct sim_plan *
+kv_bg_work_begin(struct kv_bg *b, struct sim_plan *fg, struct sim_plan *flush)
+{
+    if (fg == NULL || b->sim == NULL)
+        return NULL;
+    struct sim_plan *w = sim_plan_new(b->sim);
+    sim_plan_set_origin(w, SIM_ORIGIN_COMPACTION);
+    if (kv_bg_kvemu(b))
+        sim_plan_set_flat(w, true);
+    else if (flush != NULL)
+        sim_plan_after(w, flush);
+    return w;
+}
+
+void
+kv_bg_work_end(struct kv_bg *b, struct sim_plan *work)
+{
+    if (work == NULL)
+        return;
+    if (kv_bg_kvemu(b)) {
+        sim_plan_submit(b->sim, work, room_done, b);
+        return;
+    }
+    if (b->n_work == b->cap_work) {
+        b->cap_work = b->cap_work ? 2 * b->cap_work : 8;
+        b->work = realloc(b->work, b->cap_work * sizeof(*b->work));
+        NVKV_CHECK_MSG(b->work != NULL, "out of memory for background plans");
+    }
+    b->work[b->n_work++] = work;
+    sim_plan_submit(b->sim, work, work_done, b);
+}
+
+struct sim_plan *
+kv_bg_room_begin(struct kv_bg *b, struct sim_plan *fg)
+{
+    if (fg == NULL || b->sim == NULL)
+        return NULL;
+    struct sim_plan *r = sim_plan_new(b->sim);
+    sim_plan_set_origin(r, SIM_ORIGIN_GC);
+    if (kv_bg_kvemu(b))
+        sim_plan_set_flat(r, true);
+    return r;
+}
+
+void
+kv_bg_room_end(struct kv_bg *b, struct sim_plan *fg, struct sim_plan *room)
+{
+    if (room == NULL)
+        return;
+    if (!kv_bg_kvemu(b) && room->n_ops > 0) {
+        sim_plan_after_cause(fg, room, SIM_WAIT_ADMISSION);
+        b->room_waits++;
+    }
+    sim_plan_submit(b->sim, room, room_done, b);
+}
+
+void
+kv_par_begin(struct kv_par *par, struct sim_plan *plan)
+{
+    *par = (struct kv_par){.plan = plan};
+    if (plan != NULL)
+        par->base = sim_plan_point(plan);
+}
+
+void
+kv_par_branch(struct kv_par *par)
+{
+    if (par->plan == NULL)
+        return;
+    if (par->open) {
+        uint32_t end = sim_plan_point(par->plan);
+        if (end != par->base) {
+            if (par->n_ends == par->cap_ends) {
+                par->cap_ends = par->cap_ends ? 2 * par->cap_ends : 8;
+                par->ends = realloc(par->ends, par->cap_ends * sizeof(*par->ends));
+                NVKV_CHECK_MSG(par->ends != NULL, "out of memory for plan branches");
+            }
+            par->ends[par->n_ends++] = end;
+        }
+    }
+    sim_plan_fork(par->plan, par->base);
+    par->open = true;
+}
+
+void
+kv_par_end(struct kv_par *par)
+{
+    if (par->plan == NULL)
+        return;
+    kv_par_branch(par); /* closes the last branch */
+    sim_plan_fork(par->plan, par->base);
+    for (uint32_t i = 0; i < par->n_ends; i++)
+        sim_plan_join(par->plan, par->ends[i]);
+    sim_plan_barrier(par->plan); /* an empty join stage closes only if it joined something */
+    free(par->ends);
+    par->ends = NULL;
 }
 
 enum kv_status

@@ -33,17 +33,72 @@ void kv_cost_read(struct kv_cost *c, struct dev_cpu *cpu, struct nand *nand, uin
                   enum nand_origin origin);
 
 /*
- * Background work (flush, compaction, GC) runs in plans chained one after another. begin()
- * takes a new plan ordered after the newest unfinished one (NULL when fg is NULL: untimed); with
- * `stall` the caller's plan waits for that one too (both write buffers are full). end() submits.
+ * Background work and what waits for it (ARCHITECTURE.md, "The time model"). Each full write
+ * buffer becomes a flush plan (the immutable buffer written out) and a compaction plan (the
+ * merges and GC that follow, started once the flush has ended). Plans do not wait for earlier
+ * plans as such; only these waits exist, each bounded:
+ *  - a write that finds the active buffer full while the immutable one is still being flushed
+ *    waits for that flush (buffer_full), and so does every write that arrives meanwhile;
+ *  - a flush waits for the oldest compaction plan once bg_inflight of them are still running
+ *    (backpressure: level 0 and the free blocks have room for that many flushes ahead);
+ *  - a write that needs GC to make room under the write reserve waits for that GC (admission).
+ * Under KV_BG_KVEMU nothing waits: background plans only reserve die time (every operation
+ * starts at submit, first come first served) and writes take no time.
  */
-struct kv_bg_chain {
-    struct sim_plan *pending; /* the newest background plan not yet finished */
+struct kv_bg {
+    struct sim *sim;
+    const struct kv_params *p;
+    struct sim_plan *flush; /* the newest flush plan not yet ended */
+    struct sim_plan *gate;  /* writes wait for this flush (both buffers full) */
+    struct sim_plan **work; /* compaction plans not yet ended, oldest first */
+    uint32_t n_work, cap_work;
+    uint64_t flushes_waited, writes_gated, room_waits;
 };
 
-struct sim_plan *kv_bg_begin(struct kv_bg_chain *ch, struct sim *sim, struct sim_plan *fg,
-                             bool stall);
-void kv_bg_end(struct kv_bg_chain *ch, struct sim *sim, struct sim_plan *bg);
+void kv_bg_init(struct kv_bg *b, struct sim *sim, const struct kv_params *p);
+void kv_bg_free(struct kv_bg *b);
+
+/* True under KVEMU's model: foreground plans carry no write work. */
+static inline bool
+kv_bg_kvemu(const struct kv_bg *b)
+{
+    return b->p->bg_model == KV_BG_KVEMU;
+}
+
+/* Every write calls this first: while a flush holds the write path, the write waits for it. */
+void kv_bg_gate(struct kv_bg *b, struct sim_plan *fg);
+
+/*
+ * The write in `fg` filled the active buffer: returns the flush plan (NULL when untimed) after
+ * making `fg` wait for the previous flush if it is still running. end() submits it.
+ */
+struct sim_plan *kv_bg_flush_begin(struct kv_bg *b, struct sim_plan *fg);
+void kv_bg_flush_end(struct kv_bg *b, struct sim_plan *flush);
+
+/* The compaction plan that follows `flush` (which may be NULL: starts at once). */
+struct sim_plan *kv_bg_work_begin(struct kv_bg *b, struct sim_plan *fg, struct sim_plan *flush);
+void kv_bg_work_end(struct kv_bg *b, struct sim_plan *work);
+
+/* GC for room under the write reserve: `fg` waits for it (admission). end() submits it. */
+struct sim_plan *kv_bg_room_begin(struct kv_bg *b, struct sim_plan *fg);
+void kv_bg_room_end(struct kv_bg *b, struct sim_plan *fg, struct sim_plan *room);
+
+/*
+ * Parallel branches in a background plan: GC victims, independent merges. begin() closes what
+ * was added so far; each branch() starts a line of stages that waits only for that; end()
+ * makes what is added next wait for every branch.
+ */
+struct kv_par {
+    struct sim_plan *plan;
+    uint32_t base;
+    uint32_t *ends;
+    uint32_t n_ends, cap_ends;
+    bool open;
+};
+
+void kv_par_begin(struct kv_par *par, struct sim_plan *plan);
+void kv_par_branch(struct kv_par *par);
+void kv_par_end(struct kv_par *par);
 
 /* An engine's two primitives the front operations are made of. */
 typedef bool kv_exists_fn(struct kv_engine *e, struct sim_plan *plan, const void *key,

@@ -33,6 +33,10 @@ enum nand_phase {
 struct nand_die {
     struct sim_resource res;
     struct nand_die_stats stats;
+    /* who holds the die, to split a waiter's time between foreground and background holders */
+    uint64_t bg_held_ns; /* background hold time of operations that have released the die */
+    uint64_t holder_t0;
+    bool holder_bg;
 };
 
 struct nand {
@@ -93,6 +97,7 @@ nand_params_default(struct nand_params *p)
     /* ONFI 4 NV-DDR3 at 800 MT/s on an 8-bit bus, as NVMeVirt's NAND_CHANNEL_BANDWIDTH */
     p->channel_mbps = 800;
     p->backend = NAND_BACKEND_RAM;
+    p->sched = NAND_SCHED_FCFS;
 }
 
 void
@@ -116,6 +121,29 @@ nand_xfer_ns(const struct nand_params *p, uint32_t bytes)
 {
     /* bytes / (MB/s) in ns = bytes * 1000 / mbps, rounded up so a transfer never takes 0 */
     return ((uint64_t)bytes * 1000 + p->channel_mbps - 1) / p->channel_mbps;
+}
+
+enum sim_origin
+nand_sim_origin(enum nand_origin origin, enum sim_prio prio)
+{
+    switch (origin) {
+    case NAND_ORIGIN_HOST:
+        return prio == SIM_PRIO_FG_READ ? SIM_ORIGIN_USER_READ
+               : prio == SIM_PRIO_BG    ? SIM_ORIGIN_FLUSH
+                                        : SIM_ORIGIN_USER_WRITE;
+    case NAND_ORIGIN_FLUSH:
+        return SIM_ORIGIN_FLUSH;
+    case NAND_ORIGIN_COMPACTION:
+        return SIM_ORIGIN_COMPACTION;
+    case NAND_ORIGIN_GC:
+        return SIM_ORIGIN_GC;
+    case NAND_ORIGIN_VLOG:
+        return SIM_ORIGIN_VLOG;
+    case NAND_ORIGIN_META:
+        return SIM_ORIGIN_META;
+    default:
+        return SIM_ORIGIN_OTHER;
+    }
 }
 
 /* ---- timed execution ---- */
@@ -168,6 +196,7 @@ nand_op_event(struct sim *sim, void *arg)
     case PH_ARRAY:
         if (type == NAND_OP_READ) {
             op->phase = PH_WAIT_CH_DATA;
+            op->wait_t0 = sim_now(sim);
             sim_resource_acquire(sim, ch, (enum sim_prio)op->prio, &op->waiter);
             return;
         }
@@ -178,7 +207,13 @@ nand_op_event(struct sim *sim, void *arg)
     default:
         NVKV_CHECK_MSG(0, "NAND operation in unexpected phase %u", op->phase);
     }
-    die->stats.busy_ns += sim_now(sim) - op->t0;
+    uint64_t held = sim_now(sim) - op->t0;
+    die->stats.busy_ns += held;
+    n->stats.die_busy_by_origin[op->origin] += held;
+    if (die->holder_bg)
+        die->bg_held_ns += held;
+    die->holder_bg = false;
+    n->stats.ops_done++;
     sim_resource_release(sim, &die->res);
     sim_op_done(sim, op);
 }
@@ -192,12 +227,27 @@ nand_op_granted(struct sim *sim, struct sim_waiter *w)
     struct sim_resource *ch = &n->channels[channel_of(n, die)];
     uint64_t ns;
 
+    uint64_t now = sim_now(sim);
     switch (op->phase) {
-    case PH_WAIT_DIE:
-        op->t0 = sim_now(sim);
+    case PH_WAIT_DIE: {
+        struct nand_die *d = &n->dies[die];
+        if (now > op->wait_t0) {
+            /* the die served others the whole time: its background share since we queued */
+            uint64_t bg = d->bg_held_ns - op->wait_a0;
+            uint64_t waited = now - op->wait_t0;
+            if (bg > waited)
+                bg = waited;
+            sim_op_wait(op, SIM_WAIT_DIE_BG, bg);
+            sim_op_wait(op, SIM_WAIT_DIE_FG, waited - bg);
+        }
+        op->t0 = now;
+        d->holder_t0 = now;
+        d->holder_bg = op->prio == SIM_PRIO_BG;
         op->phase = PH_WAIT_CH_CMD;
+        op->wait_t0 = now;
         sim_resource_acquire(sim, ch, (enum sim_prio)op->prio, &op->waiter);
         return;
+    }
     case PH_WAIT_CH_CMD:
         ns = n->p.cmd_ns + (op->aux == NAND_OP_PROGRAM ? n->page_xfer_ns : 0);
         op->phase = PH_CMD;
@@ -210,7 +260,10 @@ nand_op_granted(struct sim *sim, struct sim_waiter *w)
         NVKV_CHECK_MSG(0, "NAND operation granted in unexpected phase %u", op->phase);
         return;
     }
+    if (now > op->wait_t0)
+        sim_op_wait(op, SIM_WAIT_CHANNEL, now - op->wait_t0);
     n->stats.channel_busy_ns_total += ns;
+    n->stats.channel_busy_by_origin[op->origin] += ns;
     sim_after(sim, ns, nand_op_event, op);
 }
 
@@ -222,7 +275,11 @@ nand_exec_start(struct sim *sim, void *ctx, struct sim_op *op)
     op->phase = PH_WAIT_DIE;
     op->waiter.granted = nand_op_granted;
     uint32_t die = (uint32_t)(op->a / ((uint64_t)n->p.pages_per_block * n->p.blocks_per_die));
-    sim_resource_acquire(sim, &n->dies[die].res, (enum sim_prio)op->prio, &op->waiter);
+    struct nand_die *d = &n->dies[die];
+    uint64_t now = sim_now(sim);
+    op->wait_t0 = now;
+    op->wait_a0 = d->bg_held_ns + (d->holder_bg && d->res.busy ? now - d->holder_t0 : 0);
+    sim_resource_acquire(sim, &d->res, (enum sim_prio)op->prio, &op->waiter);
 }
 
 static void
@@ -236,6 +293,11 @@ record(struct nand *n, struct sim_plan *plan, uint64_t ppa, enum nand_op_type ty
     op->a = ppa;
     op->aux = type;
     op->tag = (uint16_t)origin;
+    enum sim_origin so = nand_sim_origin(origin, prio);
+    /* a compaction that a full value log triggered is told apart by its plan's origin */
+    if (so == SIM_ORIGIN_COMPACTION && plan->origin == SIM_ORIGIN_LOG_COMPACTION)
+        so = SIM_ORIGIN_LOG_COMPACTION;
+    op->origin = (uint8_t)so;
 }
 
 /* ---- functional operations ---- */
@@ -406,10 +468,14 @@ nand_create(const struct nand_params *p, struct sim *sim, struct nand **out, cha
         rc = -ENOMEM;
         goto err;
     }
-    for (uint32_t d = 0; d < dies; d++)
+    for (uint32_t d = 0; d < dies; d++) {
         sim_resource_init(&n->dies[d].res, 1);
-    for (uint32_t c = 0; c < n->p.channels; c++)
+        sim_resource_set_fifo(&n->dies[d].res, n->p.sched == NAND_SCHED_FCFS);
+    }
+    for (uint32_t c = 0; c < n->p.channels; c++) {
         sim_resource_init(&n->channels[c], 1);
+        sim_resource_set_fifo(&n->channels[c], n->p.sched == NAND_SCHED_FCFS);
+    }
     if (n->p.backend == NAND_BACKEND_FILE)
         rc = nand__store_file_open(&n->p, n->blocks, &n->store, err, errlen);
     else

@@ -70,6 +70,13 @@ struct nand_params {
     uint64_t channel_mbps; /* channel bandwidth, 10^6 bytes per second */
     enum nand_backend backend;
     char file_path[256]; /* file backend: the sparse image */
+    int sched;           /* enum nand_sched: how a die and a channel pick their next operation */
+};
+
+/* Die and channel scheduling (ARCHITECTURE.md, "The time model"). */
+enum nand_sched {
+    NAND_SCHED_FCFS = 0, /* arrival order whatever the origin (KVEMU's per-LUN clocks; default) */
+    NAND_SCHED_FG_FIRST, /* foreground reads, then foreground writes, then background work */
 };
 
 /* The anykey64g geometry and TLC timing of the AnyKey paper (section 5.4). */
@@ -132,7 +139,14 @@ struct nand_stats {
     uint64_t page_writes[NAND_ORIGIN_COUNT];
     uint64_t erases[NAND_ORIGIN_COUNT];
     uint64_t channel_busy_ns_total;
+    /* time accounting: die held / channel busy by what caused the operation */
+    uint64_t die_busy_by_origin[SIM_ORIGIN_COUNT];
+    uint64_t channel_busy_by_origin[SIM_ORIGIN_COUNT];
+    uint64_t ops_done; /* timed operations completed */
 };
+
+/* The accounting origin of a NAND operation of `origin` issued at `prio`. */
+enum sim_origin nand_sim_origin(enum nand_origin origin, enum sim_prio prio);
 
 struct nand;
 

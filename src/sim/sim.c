@@ -30,6 +30,27 @@ sim_prio_name(enum sim_prio p)
     }
 }
 
+static const char *const origin_names[SIM_ORIGIN_COUNT] = {
+    "user_read", "user_write", "flush", "compaction", "log_compaction",
+    "gc",        "vlog",       "meta",  "other",
+};
+
+const char *
+sim_origin_name(enum sim_origin o)
+{
+    return (unsigned)o < SIM_ORIGIN_COUNT ? origin_names[o] : "?";
+}
+
+static const char *const wait_names[SIM_WAIT_COUNT] = {
+    "die_fg", "die_bg", "channel", "cpu", "buffer_full", "backpressure", "admission",
+};
+
+const char *
+sim_wait_name(enum sim_wait_cause c)
+{
+    return (unsigned)c < SIM_WAIT_COUNT ? wait_names[c] : "?";
+}
+
 static void *
 xrealloc(void *p, size_t n)
 {
@@ -145,10 +166,18 @@ sim_resource_init(struct sim_resource *r, uint32_t capacity)
 }
 
 void
+sim_resource_set_fifo(struct sim_resource *r, bool fifo)
+{
+    r->fifo = fifo;
+}
+
+void
 sim_resource_acquire(struct sim *sim, struct sim_resource *r, enum sim_prio prio,
                      struct sim_waiter *w)
 {
     NVKV_CHECK((unsigned)prio < SIM_PRIO_COUNT);
+    if (r->fifo)
+        prio = SIM_PRIO_FG_READ; /* one queue: arrival order */
     if (r->busy < r->capacity) {
         r->busy++;
         r->grants++;
@@ -202,7 +231,10 @@ static void
 use_release_event(struct sim *sim, void *arg)
 {
     struct sim_op *op = arg;
-    sim_resource_release(sim, op->obj);
+    struct sim_resource *r = op->obj;
+    if (r->busy_by_origin != NULL)
+        r->busy_by_origin[op->origin] += op->a;
+    sim_resource_release(sim, r);
     sim_op_done(sim, op);
 }
 
@@ -210,6 +242,9 @@ static void
 use_granted(struct sim *sim, struct sim_waiter *w)
 {
     struct sim_op *op = SIM_CONTAINER_OF(w, struct sim_op, waiter);
+    struct sim_resource *r = op->obj;
+    if (sim->now_ns > op->wait_t0)
+        sim_op_wait(op, (enum sim_wait_cause)r->wait_kind, sim->now_ns - op->wait_t0);
     sim_after(sim, op->a, use_release_event, op);
 }
 
@@ -218,6 +253,7 @@ exec_use(struct sim *sim, void *ctx, struct sim_op *op)
 {
     (void)ctx;
     op->waiter.granted = use_granted;
+    op->wait_t0 = sim->now_ns;
     sim_resource_acquire(sim, op->obj, (enum sim_prio)op->prio, &op->waiter);
 }
 
@@ -239,7 +275,10 @@ static void
 plan_free_arrays(struct sim_plan *p)
 {
     free(p->ops);
-    free(p->stage_end);
+    free(p->stages);
+    free(p->edges);
+    free(p->succ);
+    free(p->ready);
     free(p->waiters);
     free(p);
 }
@@ -281,17 +320,47 @@ sim_plan_new(struct sim *sim)
     }
     p->n_ops = 0;
     p->n_stages = 0;
-    p->cur_stage = 0;
+    p->n_edges = 0;
+    p->n_ready = 0;
+    p->chain_last = SIM_STAGE_NONE;
+    p->open_joined = false;
+    p->flat = false;
+    p->origin = SIM_ORIGIN_OTHER;
+    p->stages_done = 0;
     p->pending_ops = 0;
     p->pending_deps = 0;
     p->n_waiters = 0;
     p->state = SIM_PLAN_BUILDING;
     p->id = sim->next_plan_id++;
+    p->waits = NULL;
+    p->wait_cause = SIM_WAIT_ADMISSION;
+    p->wait_bp_ns = 0;
     p->done = NULL;
     p->done_arg = NULL;
     p->user = NULL;
     p->next_free = NULL;
     return p;
+}
+
+/* The first operation of the open stage. */
+static inline uint32_t
+open_begin(const struct sim_plan *plan)
+{
+    return plan->n_stages ? plan->stages[plan->n_stages - 1].end : 0;
+}
+
+static void
+add_edge(struct sim_plan *plan, uint32_t from, uint32_t to)
+{
+    NVKV_CHECK_MSG(from < to, "plan %llu: stage %u cannot wait for stage %u",
+                   (unsigned long long)plan->id, to, from);
+    if (plan->n_edges == plan->cap_edges) {
+        plan->cap_edges = plan->cap_edges ? plan->cap_edges * 2 : 8;
+        plan->edges = xrealloc(plan->edges, plan->cap_edges * sizeof(*plan->edges));
+    }
+    plan->edges[plan->n_edges][0] = from;
+    plan->edges[plan->n_edges][1] = to;
+    plan->n_edges++;
 }
 
 struct sim_op *
@@ -307,20 +376,91 @@ sim_plan_add(struct sim_plan *plan, uint8_t kind, enum sim_prio prio)
     memset(op, 0, sizeof(*op));
     op->kind = kind;
     op->prio = (uint8_t)prio;
+    if (plan->origin != SIM_ORIGIN_OTHER)
+        op->origin = plan->origin;
+    else
+        op->origin = prio == SIM_PRIO_FG_READ    ? SIM_ORIGIN_USER_READ
+                     : prio == SIM_PRIO_FG_WRITE ? SIM_ORIGIN_USER_WRITE
+                                                 : SIM_ORIGIN_OTHER;
     return op;
+}
+
+/* Close the open stage if it holds operations or joins other stages; true when it closed. */
+static bool
+close_open(struct sim_plan *plan)
+{
+    uint32_t begin = open_begin(plan);
+    if (plan->n_ops == begin && !plan->open_joined)
+        return false; /* an empty stage would only cost time to skip */
+    if (plan->n_stages == plan->cap_stages) {
+        plan->cap_stages = plan->cap_stages ? plan->cap_stages * 2 : 4;
+        plan->stages = xrealloc(plan->stages, plan->cap_stages * sizeof(*plan->stages));
+    }
+    uint32_t k = plan->n_stages++;
+    plan->stages[k] = (struct sim_stage){.begin = begin, .end = plan->n_ops};
+    if (plan->chain_last != SIM_STAGE_NONE)
+        add_edge(plan, plan->chain_last, k);
+    plan->chain_last = k;
+    plan->open_joined = false;
+    return true;
 }
 
 void
 sim_plan_barrier(struct sim_plan *plan)
 {
-    uint32_t last_end = plan->n_stages ? plan->stage_end[plan->n_stages - 1] : 0;
-    if (plan->n_ops == last_end)
-        return; /* an empty stage would only cost time to skip */
-    if (plan->n_stages == plan->cap_stages) {
-        plan->cap_stages = plan->cap_stages ? plan->cap_stages * 2 : 4;
-        plan->stage_end = xrealloc(plan->stage_end, plan->cap_stages * sizeof(uint32_t));
-    }
-    plan->stage_end[plan->n_stages++] = plan->n_ops;
+    close_open(plan);
+}
+
+uint32_t
+sim_plan_point(struct sim_plan *plan)
+{
+    close_open(plan);
+    return plan->chain_last;
+}
+
+/* Drop the edges recorded for the open stage (it is about to get other predecessors). */
+static void
+drop_open_edges(struct sim_plan *plan)
+{
+    while (plan->n_edges > 0 && plan->edges[plan->n_edges - 1][1] == plan->n_stages)
+        plan->n_edges--;
+    plan->open_joined = false;
+}
+
+void
+sim_plan_fork(struct sim_plan *plan, uint32_t after)
+{
+    close_open(plan);
+    NVKV_CHECK(after == SIM_STAGE_NONE || after < plan->n_stages);
+    drop_open_edges(plan);
+    plan->chain_last = after;
+}
+
+void
+sim_plan_join(struct sim_plan *plan, uint32_t stage)
+{
+    if (stage == SIM_STAGE_NONE || stage == plan->chain_last)
+        return;
+    NVKV_CHECK_MSG(stage < plan->n_stages, "plan %llu: join of stage %u that is not closed",
+                   (unsigned long long)plan->id, stage);
+    add_edge(plan, stage, plan->n_stages);
+    plan->open_joined = true;
+}
+
+void
+sim_plan_set_flat(struct sim_plan *plan, bool flat)
+{
+    plan->flat = flat;
+}
+
+enum sim_origin
+sim_plan_set_origin(struct sim_plan *plan, enum sim_origin o)
+{
+    if (plan == NULL)
+        return SIM_ORIGIN_OTHER;
+    enum sim_origin old = (enum sim_origin)plan->origin;
+    plan->origin = (uint8_t)o;
+    return old;
 }
 
 void
@@ -350,36 +490,96 @@ sim_plan_after(struct sim_plan *plan, struct sim_plan *other)
     plan->pending_deps++;
 }
 
+void
+sim_plan_after_cause(struct sim_plan *plan, struct sim_plan *other, enum sim_wait_cause cause)
+{
+    sim_plan_after(plan, other);
+    plan->wait_cause = (uint8_t)cause;
+}
+
 static void plan_complete(struct sim *sim, struct sim_plan *plan);
 
+static void
+push_ready(struct sim_plan *plan, uint32_t k)
+{
+    plan->ready[plan->n_ready++] = k; /* sized n_stages at submit; each stage is pushed once */
+}
+
+/* A stage ended: its successors whose predecessors have all ended become ready. */
+static void
+stage_ended(struct sim_plan *plan, uint32_t k)
+{
+    plan->stages_done++;
+    uint32_t end = k + 1 < plan->n_stages ? plan->stages[k + 1].succ_off : plan->n_edges;
+    /* pushed in reverse so that the stack starts them in the order they were declared */
+    for (uint32_t i = end; i-- > plan->stages[k].succ_off;) {
+        struct sim_stage *s = &plan->stages[plan->succ[i]];
+        if (--s->preds == 0)
+            push_ready(plan, plan->succ[i]);
+    }
+}
+
 /*
- * Start stages from cur_stage until one has operations in flight. Returns true when no stage
- * is left, i.e. the plan is complete (the caller decides how to finish it).
+ * Start every ready stage; a stage with no operations ends at once. Returns true when every
+ * stage has ended, i.e. the plan is complete (the caller decides how to finish it).
  */
 static bool
-plan_run_stages(struct sim *sim, struct sim_plan *plan)
+plan_pump(struct sim *sim, struct sim_plan *plan)
 {
-    while (plan->cur_stage < plan->n_stages) {
-        uint32_t begin = plan->cur_stage ? plan->stage_end[plan->cur_stage - 1] : 0;
-        uint32_t end = plan->stage_end[plan->cur_stage];
-        if (begin == end) {
-            plan->cur_stage++;
+    while (plan->n_ready > 0) {
+        uint32_t k = plan->ready[--plan->n_ready];
+        struct sim_stage *st = &plan->stages[k];
+        if (st->begin == st->end) {
+            stage_ended(plan, k);
             continue;
         }
-        plan->pending_ops = end - begin;
-        for (uint32_t i = begin; i < end; i++) {
+        st->left = st->end - st->begin;
+        plan->pending_ops += st->left;
+        for (uint32_t i = st->begin; i < st->end; i++) {
             struct sim_op *op = &plan->ops[i];
             op->plan = plan;
+            op->stage = k;
             const struct sim_exec *ex = &sim->exec[op->kind];
             NVKV_CHECK_MSG(ex->start != NULL, "no executor for operation kind %u", op->kind);
             ex->start(sim, ex->ctx, op);
         }
-        NVKV_CHECK_MSG(plan->pending_ops == end - begin,
+        NVKV_CHECK_MSG(st->left == st->end - st->begin,
                        "an executor finished an operation synchronously in plan %llu",
                        (unsigned long long)plan->id);
-        return false;
     }
-    return true;
+    return plan->stages_done == plan->n_stages;
+}
+
+/* Successor lists (counting sort of the edges by source) and each stage's predecessor count. */
+static void
+plan_link(struct sim_plan *plan)
+{
+    uint32_t n = plan->n_stages;
+    if (plan->flat)
+        plan->n_edges = 0;
+    for (uint32_t k = 0; k < n; k++)
+        plan->stages[k].preds = plan->stages[k].succ_off = 0;
+    for (uint32_t e = 0; e < plan->n_edges; e++) {
+        plan->stages[plan->edges[e][0]].succ_off++;
+        plan->stages[plan->edges[e][1]].preds++;
+    }
+    uint32_t sum = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t c = plan->stages[k].succ_off;
+        plan->stages[k].succ_off = sum;
+        sum += c;
+    }
+    plan->succ = xrealloc(plan->succ, (plan->n_edges ? plan->n_edges : 1) * sizeof(uint32_t));
+    plan->ready = xrealloc(plan->ready, (n ? n : 1) * sizeof(uint32_t));
+    /* fill by bumping each source's offset, then shift the offsets back */
+    for (uint32_t e = 0; e < plan->n_edges; e++)
+        plan->succ[plan->stages[plan->edges[e][0]].succ_off++] = plan->edges[e][1];
+    for (uint32_t k = n; k-- > 0;)
+        plan->stages[k].succ_off = k ? plan->stages[k - 1].succ_off : 0;
+    plan->n_ready = 0;
+    for (uint32_t k = n; k-- > 0;)
+        if (plan->stages[k].preds == 0)
+            push_ready(plan, k);
 }
 
 static void
@@ -387,7 +587,13 @@ plan_begin(struct sim *sim, struct sim_plan *plan)
 {
     plan->state = SIM_PLAN_RUNNING;
     plan->start_ns = sim->now_ns;
-    if (plan_run_stages(sim, plan))
+    if (plan->waits != NULL && plan->start_ns > plan->submit_ns) {
+        uint64_t w = plan->start_ns - plan->submit_ns;
+        uint64_t bp = plan->wait_bp_ns < w ? plan->wait_bp_ns : w;
+        plan->waits->ns[plan->wait_cause] += w - bp;
+        plan->waits->ns[SIM_WAIT_BACKPRESSURE] += bp;
+    }
+    if (plan_pump(sim, plan))
         plan_complete(sim, plan);
 }
 
@@ -401,7 +607,9 @@ void
 sim_plan_submit(struct sim *sim, struct sim_plan *plan, sim_plan_done_fn *done, void *arg)
 {
     NVKV_CHECK(plan->state == SIM_PLAN_BUILDING);
-    sim_plan_barrier(plan);
+    close_open(plan);
+    drop_open_edges(plan); /* edges to an open stage that stayed empty */
+    plan_link(plan);
     plan->done = done;
     plan->done_arg = arg;
     plan->submit_ns = sim->now_ns;
@@ -412,7 +620,7 @@ sim_plan_submit(struct sim *sim, struct sim_plan *plan, sim_plan_done_fn *done, 
     plan->state = SIM_PLAN_RUNNING;
     plan->start_ns = sim->now_ns;
     /* An empty plan completes through an event, so `done` never runs inside submit. */
-    if (plan_run_stages(sim, plan))
+    if (plan_pump(sim, plan))
         sim_schedule(sim, sim->now_ns, plan_finish_event, plan);
 }
 
@@ -421,10 +629,12 @@ sim_op_done(struct sim *sim, struct sim_op *op)
 {
     struct sim_plan *plan = op->plan;
     NVKV_CHECK(plan->state == SIM_PLAN_RUNNING && plan->pending_ops > 0);
-    if (--plan->pending_ops > 0)
+    plan->pending_ops--;
+    struct sim_stage *st = &plan->stages[op->stage];
+    if (--st->left > 0)
         return;
-    plan->cur_stage++;
-    if (plan_run_stages(sim, plan))
+    stage_ended(plan, op->stage);
+    if (plan_pump(sim, plan))
         plan_complete(sim, plan);
 }
 
@@ -433,9 +643,17 @@ plan_complete(struct sim *sim, struct sim_plan *plan)
 {
     if (plan->done != NULL)
         plan->done(sim, plan, plan->done_arg);
+    /* what a waiter spent waiting while this plan itself waited for others is backpressure */
+    uint64_t own_wait = plan->start_ns - plan->submit_ns;
     for (uint32_t i = 0; i < plan->n_waiters; i++) {
         struct sim_plan *w = plan->waiters[i];
         NVKV_CHECK(w->pending_deps > 0);
+        if (own_wait > 0 && plan->start_ns > w->submit_ns) {
+            uint64_t from = w->submit_ns > plan->submit_ns ? w->submit_ns : plan->submit_ns;
+            uint64_t bp = plan->start_ns - from;
+            if (bp > w->wait_bp_ns)
+                w->wait_bp_ns = bp;
+        }
         if (--w->pending_deps == 0 && w->state == SIM_PLAN_WAITING)
             plan_begin(sim, w);
     }

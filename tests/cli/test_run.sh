@@ -185,4 +185,40 @@ fi
 
 if "$NVKV" compare --help | grep -q "usage: nvkv compare"; then pass; else fail "compare --help"; fi
 
+# The time model: time accounting, waits and backlog in result.json; the same seed gives the same
+# bytes (wall time aside) for each engine under both background models; --drain times the backlog.
+tm_run() { # tm_run ENGINE MODEL DIR [extra]
+    e=$1 m=$2 d=$3
+    shift 3
+    "$NVKV" run --engine "$e" --scale 64 --workload crypto1 --fill 0.3 --fill-piece 512 --ops 60000 --seed 5 \
+        --set sim.bg_model="$m" --quiet --out "$d" "$@" >/dev/null 2>"$TMP/tm.err"
+}
+for e in pink anykey anykey+ hash; do
+    for m in deps kvemu; do
+        if tm_run "$e" "$m" "$TMP/tm1" && tm_run "$e" "$m" "$TMP/tm2"; then
+            grep -v -e '"wall_s"' -e '"ops_per_wall_s"' "$TMP/tm1/result.json" >"$TMP/tm1.s"
+            grep -v -e '"wall_s"' -e '"ops_per_wall_s"' "$TMP/tm2/result.json" >"$TMP/tm2.s"
+            if cmp -s "$TMP/tm1.s" "$TMP/tm2.s"; then pass; else fail "$e $m: same seed, different result.json"; fi
+        else
+            fail "$e $m run failed: $(cat "$TMP/tm.err")"
+        fi
+    done
+done
+if tm_run pink deps "$TMP/tm3"; then
+    for k in '"time_by_origin": {' '"user_read_ns":' '"compaction_ns":' '"utilization": {' \
+        '"waits": {' '"die_bg_ns":' '"buffer_full_ns":' '"get_behind_background_share":' \
+        '"write_wait_slots":' '"backlog": {' '"phase_end": "last_completion"' '"bg_model": "deps"'; do
+        has "$TMP/tm3/result.json" "$k" "time model"
+    done
+fi
+if tm_run pink deps "$TMP/tm4" --drain; then
+    has "$TMP/tm4/result.json" '"phase_end": "drain"' "--drain"
+    t3=$(json_num "$TMP/tm3/result.json" virtual_ns)
+    t4=$(json_num "$TMP/tm4/result.json" virtual_ns)
+    b3=$(sed -n '/"backlog": {/,/}/p' "$TMP/tm3/result.json" | sed -n 's/.*"ns": \([0-9]*\).*/\1/p')
+    if [ "$t4" -eq $((t3 + b3)) ]; then pass; else fail "--drain: $t4 != $t3 + backlog $b3"; fi
+else
+    fail "--drain run failed: $(cat "$TMP/tm.err")"
+fi
+
 finish

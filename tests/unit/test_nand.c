@@ -209,31 +209,54 @@ submit_delayed_read(struct sim *sim, void *arg)
     submit_read(dr->f, dr->ppa, SIM_PRIO_FG_READ, &dr->end);
 }
 
+/* Two background programs on die 0, then a foreground read of die 0 at t = 1 us. */
+static void
+read_behind_two_programs(enum nand_sched sched, uint64_t *end_p1, uint64_t *end_p2,
+                         struct delayed_read *dr, struct nand_params *p)
+{
+    small_params(p);
+    p->sched = sched;
+    struct fixture f;
+    setup(&f, p);
+    fill_block(&f, 0, 1, 1);
+    for (uint32_t pg = 0; pg < 2; pg++) {
+        struct sim_plan *plan = sim_plan_new(f.sim);
+        CHECK_EQ_INT(nand_program(f.nand, plan, ppa_of(p, 0, 0, pg), NULL, NULL,
+                                  NAND_ORIGIN_COMPACTION, SIM_PRIO_BG),
+                     0);
+        sim_plan_submit(f.sim, plan, record_end, pg == 0 ? end_p1 : end_p2);
+    }
+    *dr = (struct delayed_read){&f, ppa_of(p, 0, 1, 0), 0, 0};
+    sim_schedule(f.sim, 1000, submit_delayed_read, dr);
+    sim_run(f.sim, UINT64_MAX);
+    teardown(&f);
+}
+
 TEST(background_program_delays_foreground_read_by_at_most_the_one_in_service)
 {
     struct nand_params p;
-    small_params(&p);
-    struct fixture f;
-    setup(&f, &p);
-    fill_block(&f, 0, 1, 1);
     uint64_t end_p1 = 0, end_p2 = 0;
-    for (uint32_t pg = 0; pg < 2; pg++) {
-        struct sim_plan *plan = sim_plan_new(f.sim);
-        CHECK_EQ_INT(nand_program(f.nand, plan, ppa_of(&p, 0, 0, pg), NULL, NULL,
-                                  NAND_ORIGIN_COMPACTION, SIM_PRIO_BG),
-                     0);
-        sim_plan_submit(f.sim, plan, record_end, pg == 0 ? &end_p1 : &end_p2);
-    }
-    struct delayed_read dr = {&f, ppa_of(&p, 0, 1, 0), 0, 0};
-    sim_schedule(f.sim, 1000, submit_delayed_read, &dr);
-    sim_run(f.sim, UINT64_MAX);
+    struct delayed_read dr;
+    read_behind_two_programs(NAND_SCHED_FG_FIRST, &end_p1, &end_p2, &dr, &p);
     uint64_t p1_time = p.cmd_ns + nand_xfer_ns(&p, p.page_bytes) + p.program_ns[0];
     CHECK_EQ_U64(end_p1, p1_time);
     /* the read overtakes the queued program and waits only for the one in service */
     CHECK_EQ_U64(dr.end, end_p1 + read_time(&p, 0));
     CHECK_LE_U64(dr.end - dr.submitted, p1_time + read_time(&p, 0));
     CHECK_GE_U64(end_p2, dr.end + p.program_ns[1]);
-    teardown(&f);
+}
+
+TEST(fcfs_read_waits_for_every_program_queued_before_it)
+{
+    struct nand_params p;
+    uint64_t end_p1 = 0, end_p2 = 0;
+    struct delayed_read dr;
+    read_behind_two_programs(NAND_SCHED_FCFS, &end_p1, &end_p2, &dr, &p);
+    uint64_t p1_time = p.cmd_ns + nand_xfer_ns(&p, p.page_bytes) + p.program_ns[0];
+    CHECK_EQ_U64(end_p1, p1_time);
+    /* KVEMU's per-die clock: the read starts after both reserved programs */
+    CHECK_EQ_U64(end_p2, end_p1 + p.cmd_ns + nand_xfer_ns(&p, p.page_bytes) + p.program_ns[1]);
+    CHECK_EQ_U64(dr.end, end_p2 + read_time(&p, 0));
 }
 
 TEST(nand_rules_are_enforced_with_the_address)
@@ -453,6 +476,7 @@ TEST_MAIN(TEST_ENTRY(one_read_is_command_plus_tr_plus_transfer),
           TEST_ENTRY(two_reads_on_one_die_serialize),
           TEST_ENTRY(dies_on_one_channel_contend_for_the_bus),
           TEST_ENTRY(background_program_delays_foreground_read_by_at_most_the_one_in_service),
+          TEST_ENTRY(fcfs_read_waits_for_every_program_queued_before_it),
           TEST_ENTRY(nand_rules_are_enforced_with_the_address),
           TEST_ENTRY(counters_by_origin_and_die), TEST_ENTRY(ram_backend_keeps_data_and_oob),
           TEST_ENTRY(file_backend_survives_close_and_reopen),

@@ -102,13 +102,13 @@ TEST(plan_stages_in_sequence)
     done_init(&d, 1);
     submit_rec(sim, p, &d);
     CHECK_EQ_U64(p->n_stages, 3);
-    CHECK_EQ_U64(p->cur_stage, 0);
+    CHECK_EQ_U64(p->stages_done, 0);
     CHECK_EQ_U64(p->pending_ops, 2);
     sim_run(sim, 40);
-    CHECK_EQ_U64(p->cur_stage, 1); /* stage 1 started at 40 */
+    CHECK_EQ_U64(p->stages_done, 1); /* stage 1 started at 40 */
     CHECK_EQ_U64(p->pending_ops, 1);
     sim_run(sim, 45);
-    CHECK_EQ_U64(p->cur_stage, 2);
+    CHECK_EQ_U64(p->stages_done, 2);
     CHECK_EQ_U64(p->pending_ops, 3);
     CHECK_EQ_INT(d.calls, 0);
     sim_run(sim, UINT64_MAX);

@@ -206,16 +206,26 @@ lookup(struct anykey *ak, struct sim_plan *plan, enum sim_prio prio, const void 
 
 /* ---- writes ---- */
 
-/* Background work (flush + compactions + GC) in a plan chained after the running one; the
- * caller's plan waits for the previous one when `stall` is set (both buffers full). */
+/* A full write buffer: the flush plan writes its values to the log; the compaction plan that
+ * follows merges, compacts and collects (lsmkit.h says what waits for what). */
 static void
-run_background(struct anykey *ak, struct sim_plan *plan, bool flush, bool stall)
+flush_buffer(struct anykey *ak, struct sim_plan *plan)
 {
-    struct sim_plan *bg = kv_bg_begin(&ak->bg, ak->base.env.sim, plan, stall);
-    if (flush)
-        NVKV_CHECK(ak_flush(ak, bg) == 0);
-    ak_gc(ak, bg, !flush); /* no flush: a PUT waits for room */
-    kv_bg_end(&ak->bg, ak->base.env.sim, bg);
+    struct sim_plan *flush = kv_bg_flush_begin(&ak->bg, plan);
+    struct sim_plan *work = kv_bg_work_begin(&ak->bg, plan, flush);
+    NVKV_CHECK(ak_flush(ak, flush, work) == 0);
+    kv_bg_flush_end(&ak->bg, flush);
+    ak_gc(ak, work, false);
+    kv_bg_work_end(&ak->bg, work);
+}
+
+/* Free blocks at the write reserve: GC for room, which the write waits for. */
+static void
+make_room_for_write(struct anykey *ak, struct sim_plan *plan)
+{
+    struct sim_plan *room = kv_bg_room_begin(&ak->bg, plan);
+    ak_gc(ak, room, true);
+    kv_bg_room_end(&ak->bg, plan, room);
 }
 
 /* The newest version of a key, uncharged (capacity accounting). */
@@ -273,7 +283,7 @@ do_write(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t kle
          * (or for 256 refusals): retrying at every refused PUT would only move the same
          * groups back and forth */
         if (!ak->gc_futile || ++ak->refusals % 256 == 0) {
-            run_background(ak, plan, false, true);
+            make_room_for_write(ak, plan);
             ak->gc_futile = ftl_free_blocks(ak->base.env.alloc) <= floor;
         }
         if (ftl_free_blocks(ak->base.env.alloc) <= floor)
@@ -288,11 +298,13 @@ do_write(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t kle
         ak->st.live_keys++;
         ak->st.live_bytes += klen + vlen;
     }
-    dev_cpu_charge(ak->base.env.cpu, plan, SIM_PRIO_FG_WRITE,
-                   dev_cpu_hash_ns(ak->base.env.cpu, klen));
+    kv_bg_gate(&ak->bg, plan);
+    if (!kv_bg_kvemu(&ak->bg))
+        dev_cpu_charge(ak->base.env.cpu, plan, SIM_PRIO_FG_WRITE,
+                       dev_cpu_hash_ns(ak->base.env.cpu, klen));
     kv_membuf_put(&ak->mem, key, klen, value, vlen, flags, assumed_new);
     if (ak->mem.bytes >= ak->base.env.params->write_buffer_bytes)
-        run_background(ak, plan, true, true);
+        flush_buffer(ak, plan);
     return KV_OK;
 }
 
@@ -603,6 +615,7 @@ ak_destroy(struct kv_engine *e)
     if (ak == NULL)
         return;
     kv_membuf_free(&ak->mem);
+    kv_bg_free(&ak->bg);
     for (uint32_t i = 0; i < ak->nlevels; i++)
         ak_free_level(&ak->lv[i]);
     ak_vlog_free(&ak->vlog);
@@ -634,6 +647,7 @@ create(const struct kv_env *env, bool plus, struct kv_engine **out)
     ak->p = &env->params->anykey;
     ak->plus = plus;
     ak->nlevels = ak->p->levels;
+    kv_bg_init(&ak->bg, env->sim, env->params);
     ak->last_log_dest = -1;
     ak->vlog_gc_block = FTL_NO_BLOCK;
     NVKV_CHECK(ak->nlevels >= 2 && ak->nlevels <= AK_MAX_LEVELS);

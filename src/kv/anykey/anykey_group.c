@@ -433,8 +433,13 @@ ak_gc(struct anykey *ak, struct sim_plan *bg, bool urgent)
         return 0;
     ak->in_gc = true;
     ftl_set_gc_active(a, true);
+    enum sim_origin was = sim_plan_set_origin(bg, SIM_ORIGIN_GC);
     /* value-log blocks nothing points into any more cost only an erase */
     ak_reclaim_vlog(ak, bg);
+    /* victims are collected in parallel; each erase waits only for its own copies, and what
+     * the plan adds after GC waits for every victim */
+    struct kv_par par;
+    kv_par_begin(&par, bg);
     /* bounded: near full, each round frees little; writes are refused rather than paid for
      * with an ever longer GC (the write amplification a nearly full device would pay) */
     uint64_t free_now = ftl_free_blocks(a);
@@ -463,6 +468,7 @@ ak_gc(struct anykey *ak, struct sim_plan *bg, bool urgent)
             best != FTL_NO_BLOCK && ftl_free_blocks(a) == 0 && ftl_block_valid_pieces(a, best) > 0;
         bool emptier = best != FTL_NO_BLOCK && live * ak->np->pages_per_block <
                                                    ftl_block_valid_pages(a, best) * block_bytes;
+        kv_par_branch(&par);
         if (lv != FTL_NO_BLOCK && (best == FTL_NO_BLOCK || stuck || emptier)) {
             uint64_t before = ak->vlog_blocks_reclaimed;
             if (ak_vlog_gc(ak, bg) && ak->vlog_blocks_reclaimed > before)
@@ -479,6 +485,8 @@ ak_gc(struct anykey *ak, struct sim_plan *bg, bool urgent)
         NVKV_CHECK(rc == 0);
         ak->st.gcs++;
     }
+    kv_par_end(&par);
+    sim_plan_set_origin(bg, was);
     /* what this GC paid (pages written: copies, rewritten groups, re-logged values) for what it
      * freed: the device's admission control watches the ratio */
     ak->gc_copied_win +=

@@ -159,7 +159,7 @@ struct anykey {
     uint64_t write_reserve; /* free blocks below which new data is refused */
     uint64_t vlog_limit_blocks;
     uint64_t vlog_retry_pages; /* after a log compaction that could not get under the limit */
-    struct kv_bg_chain bg;     /* flush, compaction and GC plans, one after another */
+    struct kv_bg bg;           /* flush, compaction and GC plans and what waits for them */
     bool in_gc, in_compaction;
     uint64_t vlog_gc_block; /* the log block a value-log GC is emptying (FTL_NO_BLOCK: none) */
     bool gc_futile;     /* the last GC for a refused write could not make room; reset by a flush */
@@ -250,7 +250,9 @@ int64_t ak_level_group_of(const struct ak_level *l, const void *key, uint32_t kl
 bool ak_find(const struct anykey *ak, const void *key, uint32_t klen, uint32_t *level,
              struct ak_group **g, int64_t *idx);
 void ak_set_level_caps(struct anykey *ak);
-int ak_flush(struct anykey *ak, struct sim_plan *bg);
+/* A full write buffer: values to the log in `flush`; the merge into level 0, the compactions
+ * and log-triggered compaction that follow in `work`. */
+int ak_flush(struct anykey *ak, struct sim_plan *flush, struct sim_plan *work);
 void ak_recompute_residency(struct anykey *ak);
 void ak_free_level(struct ak_level *l);
 int ak_log_compaction(struct anykey *ak, struct sim_plan *bg);

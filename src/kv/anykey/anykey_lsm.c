@@ -679,14 +679,12 @@ buffer_entities(struct anykey *ak, struct sim_plan *bg, struct mvec *out)
 }
 
 int
-ak_flush(struct anykey *ak, struct sim_plan *bg)
+ak_flush(struct anykey *ak, struct sim_plan *flush, struct sim_plan *bg)
 {
     struct mvec src = {0};
     ak->in_compaction = true;
-    ak_make_room(ak, bg);
-    buffer_entities(ak, bg, &src);
-    if (bg != NULL)
-        sim_plan_barrier(bg);
+    ak_make_room(ak, flush);
+    buffer_entities(ak, flush, &src);
     merge_into(ak, bg, &src, NULL, 0, 0, AK_MERGE_FLUSH, NAND_ORIGIN_FLUSH);
     ak->st.flushes++;
     ak->gc_futile = false;
@@ -694,7 +692,9 @@ ak_flush(struct anykey *ak, struct sim_plan *bg)
     ak->gc_freed_win -= ak->gc_freed_win / 8;
     tree_cascade(ak, bg);
     if (vlog_full(ak)) {
+        enum sim_origin was = sim_plan_set_origin(bg, SIM_ORIGIN_LOG_COMPACTION);
         ak_log_compaction(ak, bg);
+        sim_plan_set_origin(bg, was);
         tree_cascade(ak, bg);
     }
     ak->in_compaction = false;

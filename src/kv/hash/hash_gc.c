@@ -14,8 +14,10 @@ struct sim_plan *
 hash__bg_plan(void *ctx)
 {
     struct hash_engine *e = ctx;
-    if (e->bg_build == NULL && e->base.env.sim != NULL)
+    if (e->bg_build == NULL && e->base.env.sim != NULL) {
         e->bg_build = sim_plan_new(e->base.env.sim);
+        sim_plan_set_origin(e->bg_build, SIM_ORIGIN_GC);
+    }
     return e->bg_build;
 }
 

@@ -95,18 +95,27 @@ log_of(struct pink *pk, uint64_t ppa)
 /* ---- engine operations ---- */
 
 /*
- * Start background work (flush + compaction + GC) in a new plan chained after the running one.
- * The caller's plan waits for the previous background plan when `stall` is set: both write
- * buffers are then full.
+ * A full write buffer: the flush plan writes its records, the compaction plan that follows
+ * merges them into the levels, compacts and collects (lsmkit.h says what waits for what).
  */
 static void
-run_background(struct pink *pk, struct sim_plan *plan, bool flush, bool stall)
+flush_buffer(struct pink *pk, struct sim_plan *plan)
 {
-    struct sim_plan *bg = kv_bg_begin(&pk->bg, pk->base.env.sim, plan, stall);
-    if (flush)
-        NVKV_CHECK(pink__flush(pk, bg) == 0);
-    pink__gc(pk, bg, false);
-    kv_bg_end(&pk->bg, pk->base.env.sim, bg);
+    struct sim_plan *flush = kv_bg_flush_begin(&pk->bg, plan);
+    struct sim_plan *work = kv_bg_work_begin(&pk->bg, plan, flush);
+    NVKV_CHECK(pink__flush(pk, flush, work) == 0);
+    kv_bg_flush_end(&pk->bg, flush);
+    pink__gc(pk, work, false);
+    kv_bg_work_end(&pk->bg, work);
+}
+
+/* Free blocks under the floor: GC for room, which the write waits for. */
+static void
+make_room_for_write(struct pink *pk, struct sim_plan *plan)
+{
+    struct sim_plan *room = kv_bg_room_begin(&pk->bg, plan);
+    pink__gc(pk, room, false);
+    kv_bg_room_end(&pk->bg, plan, room);
 }
 
 static enum kv_status
@@ -139,7 +148,7 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
      * the logical capacity; below half the GC reserve, new data is refused so that buffered
      * data, compaction output and GC relocations always find a block. */
     if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2) {
-        run_background(pk, plan, false, true);
+        make_room_for_write(pk, plan);
         if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2)
             return KV_NO_SPACE;
     }
@@ -152,11 +161,13 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
         pk->st.live_keys++;
         pk->st.live_bytes += klen + vlen;
     }
-    dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_WRITE,
-                   dev_cpu_hash_ns(pk->base.env.cpu, klen));
+    kv_bg_gate(&pk->bg, plan);
+    if (!kv_bg_kvemu(&pk->bg))
+        dev_cpu_charge(pk->base.env.cpu, plan, SIM_PRIO_FG_WRITE,
+                       dev_cpu_hash_ns(pk->base.env.cpu, klen));
     kv_membuf_put(&pk->mem, key, klen, value, vlen, flags, assumed_new);
     if (pk->mem.bytes >= pk->base.env.params->write_buffer_bytes)
-        run_background(pk, plan, true, true);
+        flush_buffer(pk, plan);
     return KV_OK;
 }
 
@@ -484,6 +495,7 @@ pink_destroy(struct kv_engine *e)
     if (pk == NULL)
         return;
     kv_membuf_free(&pk->mem);
+    kv_bg_free(&pk->bg);
     for (uint32_t i = 0; i < pk->nlevels; i++)
         pink__free_level(&pk->lv[i]);
     kv_datalog_destroy(pk->data_log);
@@ -502,6 +514,7 @@ pink_create(const struct kv_env *env, struct kv_engine **out)
     pk->base.env = *env;
     pk->np = nand_params(env->nand);
     pk->nlevels = env->params->pink_levels;
+    kv_bg_init(&pk->bg, env->sim, env->params);
     NVKV_CHECK(pk->nlevels >= 1 && pk->nlevels <= PINK_MAX_LEVELS);
     nvkv_hist_init(&pk->st.flash_reads_per_get);
     pk->meta_owner = calloc(nand_total_pages(pk->np), sizeof(uint32_t));

@@ -197,6 +197,11 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
         return 0;
     pk->in_gc = true;
     ftl_set_gc_active(a, true);
+    /* victims are collected in parallel; each erase waits only for its own copies, and what
+     * the plan adds after GC (writes into the freed blocks) waits for every victim */
+    enum sim_origin was = sim_plan_set_origin(bg, SIM_ORIGIN_GC);
+    struct kv_par par;
+    kv_par_begin(&par, bg);
     /* bounded: each round frees a block unless no victim has anything to reclaim */
     for (uint64_t round = 0; ftl_free_blocks(a) < want && round < 4 * want + 16; round++) {
         uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
@@ -227,6 +232,7 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
         if (best == FTL_NO_BLOCK ||
             (ftl_free_blocks(a) == 0 && ftl_block_valid_pieces(a, best) > 0))
             break;
+        kv_par_branch(&par);
         if (best_stream == pk->meta_stream)
             gc_meta_block(pk, bg, best);
         else
@@ -237,6 +243,8 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
         NVKV_CHECK(rc == 0);
         pk->st.gcs++;
     }
+    kv_par_end(&par);
+    sim_plan_set_origin(bg, was);
     ftl_set_gc_active(a, false);
     pk->in_gc = false;
     return 0;

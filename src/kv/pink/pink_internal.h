@@ -74,10 +74,10 @@ struct pink {
     uint32_t *meta_owner;        /* ppa -> level << 28 | segment, for meta GC */
     uint64_t gc_threshold;
     /* background work */
-    struct kv_bg_chain bg; /* flush, compaction and GC plans, one after another */
-    bool in_gc;            /* GC is running: allocation failures cannot recurse into it */
-    bool flushing;         /* records on flash without a level entry yet: no data GC */
-    uint64_t live_pieces;  /* pieces of records a GET can still reach */
+    struct kv_bg bg;      /* flush, compaction and GC plans and what waits for them */
+    bool in_gc;           /* GC is running: allocation failures cannot recurse into it */
+    bool flushing;        /* records on flash without a level entry yet: no data GC */
+    uint64_t live_pieces; /* pieces of records a GET can still reach */
     uint64_t meta_pages_written, compaction_meta_reads;
     uint64_t data_gcs, meta_gcs;
     uint64_t level_list_dram_bytes, seg_dram_bytes;
@@ -101,7 +101,9 @@ bool pink__find(const struct pink *pk, const void *key, uint32_t klen, uint32_t 
                 uint64_t *index);
 int64_t pink__level_lower_bound(const struct pink_level *l, const void *key, uint32_t klen);
 uint32_t pink__seg_of(const struct pink_level *l, uint64_t index);
-int pink__flush(struct pink *pk, struct sim_plan *bg);
+/* A full write buffer: its records written out in `flush`, then merged into the levels (with
+ * the compactions and metadata writes that follow) in `work`. */
+int pink__flush(struct pink *pk, struct sim_plan *flush, struct sim_plan *work);
 void pink__recompute_residency(struct pink *pk, struct sim_plan *bg);
 void pink__free_level(struct pink_level *l);
 void pink__set_level_caps(struct pink *pk);

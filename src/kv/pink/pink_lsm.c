@@ -336,12 +336,10 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
 }
 
 int
-pink__flush(struct pink *pk, struct sim_plan *bg)
+pink__flush(struct pink *pk, struct sim_plan *flush, struct sim_plan *bg)
 {
     uint64_t n;
-    struct pink_entry *entries = write_buffer_records(pk, bg, &n);
-    if (bg != NULL)
-        sim_plan_barrier(bg);
+    struct pink_entry *entries = write_buffer_records(pk, flush, &n);
     merge_into(pk, bg, entries, n, 0);
     pk->st.flushes++;
     pink__set_level_caps(pk);
