@@ -190,8 +190,8 @@ if "$NVKV" compare --help | grep -q "usage: nvkv compare"; then pass; else fail 
 tm_run() { # tm_run ENGINE MODEL DIR [extra]
     e=$1 m=$2 d=$3
     shift 3
-    "$NVKV" run --engine "$e" --scale 64 --workload crypto1 --fill 0.3 --fill-piece 512 --ops 60000 --seed 5 \
-        --set sim.bg_model="$m" --quiet --out "$d" "$@" >/dev/null 2>"$TMP/tm.err"
+    "$NVKV" run --engine "$e" --scale 64 --workload crypto1 --fill 0.05 --fill-piece 512 --ops 30000 --seed 5 \
+        --set kv.write_buffer=64KiB --set sim.bg_model="$m" --quiet --out "$d" "$@" >/dev/null 2>"$TMP/tm.err"
 }
 for e in pink anykey anykey+ hash; do
     for m in deps kvemu; do
