@@ -223,7 +223,7 @@ nand_op_granted(struct sim *sim, struct sim_waiter *w)
 {
     struct sim_op *op = op_of_waiter(w);
     struct nand *n = op->obj;
-    uint32_t die = (uint32_t)(op->a / ((uint64_t)n->p.pages_per_block * n->p.blocks_per_die));
+    uint32_t die = op->scratch; /* set when it started */
     struct sim_resource *ch = &n->channels[channel_of(n, die)];
     uint64_t ns;
 
@@ -275,6 +275,7 @@ nand_exec_start(struct sim *sim, void *ctx, struct sim_op *op)
     op->phase = PH_WAIT_DIE;
     op->waiter.granted = nand_op_granted;
     uint32_t die = (uint32_t)(op->a / ((uint64_t)n->p.pages_per_block * n->p.blocks_per_die));
+    op->scratch = die;
     struct nand_die *d = &n->dies[die];
     uint64_t now = sim_now(sim);
     op->wait_t0 = now;

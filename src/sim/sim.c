@@ -323,6 +323,7 @@ sim_plan_new(struct sim *sim)
     p->n_edges = 0;
     p->n_ready = 0;
     p->chain_last = SIM_STAGE_NONE;
+    p->graph = false;
     p->open_joined = false;
     p->flat = false;
     p->origin = SIM_ORIGIN_OTHER;
@@ -398,7 +399,7 @@ close_open(struct sim_plan *plan)
     }
     uint32_t k = plan->n_stages++;
     plan->stages[k] = (struct sim_stage){.begin = begin, .end = plan->n_ops};
-    if (plan->chain_last != SIM_STAGE_NONE)
+    if (plan->graph && plan->chain_last != SIM_STAGE_NONE)
         add_edge(plan, plan->chain_last, k);
     plan->chain_last = k;
     plan->open_joined = false;
@@ -427,9 +428,21 @@ drop_open_edges(struct sim_plan *plan)
     plan->open_joined = false;
 }
 
+/* The plan leaves its single line: store the edges the line had implicitly. */
+static void
+make_graph(struct sim_plan *plan)
+{
+    if (plan->graph)
+        return;
+    plan->graph = true;
+    for (uint32_t k = 1; k < plan->n_stages; k++)
+        add_edge(plan, k - 1, k);
+}
+
 void
 sim_plan_fork(struct sim_plan *plan, uint32_t after)
 {
+    make_graph(plan);
     close_open(plan);
     NVKV_CHECK(after == SIM_STAGE_NONE || after < plan->n_stages);
     drop_open_edges(plan);
@@ -443,6 +456,7 @@ sim_plan_join(struct sim_plan *plan, uint32_t stage)
         return;
     NVKV_CHECK_MSG(stage < plan->n_stages, "plan %llu: join of stage %u that is not closed",
                    (unsigned long long)plan->id, stage);
+    make_graph(plan);
     add_edge(plan, stage, plan->n_stages);
     plan->open_joined = true;
 }
@@ -510,6 +524,11 @@ static void
 stage_ended(struct sim_plan *plan, uint32_t k)
 {
     plan->stages_done++;
+    if (!plan->graph) {
+        if (!plan->flat && k + 1 < plan->n_stages)
+            push_ready(plan, k + 1);
+        return;
+    }
     uint32_t end = k + 1 < plan->n_stages ? plan->stages[k + 1].succ_off : plan->n_edges;
     /* pushed in reverse so that the stack starts them in the order they were declared */
     for (uint32_t i = end; i-- > plan->stages[k].succ_off;) {
@@ -550,13 +569,36 @@ plan_pump(struct sim *sim, struct sim_plan *plan)
     return plan->stages_done == plan->n_stages;
 }
 
+/* Grow `*a` (capacity `*cap`) to hold n entries; kept across the plan's reuses. */
+static void
+reserve_u32(uint32_t **a, uint32_t *cap, uint32_t n)
+{
+    if (n <= *cap)
+        return;
+    uint32_t c = *cap ? *cap : 8;
+    while (c < n)
+        c *= 2;
+    *a = xrealloc(*a, c * sizeof(**a));
+    *cap = c;
+}
+
 /* Successor lists (counting sort of the edges by source) and each stage's predecessor count. */
 static void
 plan_link(struct sim_plan *plan)
 {
     uint32_t n = plan->n_stages;
-    if (plan->flat)
+    reserve_u32(&plan->ready, &plan->cap_ready, n);
+    plan->n_ready = 0;
+    if (!plan->graph || plan->flat) {
+        /* one line: stage 0 starts, each next one when its predecessor ends (stage_ended);
+         * flat: every stage starts now */
         plan->n_edges = 0;
+        for (uint32_t k = plan->flat ? n : (n > 0); k-- > 0;)
+            push_ready(plan, k);
+        if (plan->flat)
+            plan->graph = false; /* no successors to follow */
+        return;
+    }
     for (uint32_t k = 0; k < n; k++)
         plan->stages[k].preds = plan->stages[k].succ_off = 0;
     for (uint32_t e = 0; e < plan->n_edges; e++) {
@@ -569,14 +611,12 @@ plan_link(struct sim_plan *plan)
         plan->stages[k].succ_off = sum;
         sum += c;
     }
-    plan->succ = xrealloc(plan->succ, (plan->n_edges ? plan->n_edges : 1) * sizeof(uint32_t));
-    plan->ready = xrealloc(plan->ready, (n ? n : 1) * sizeof(uint32_t));
+    reserve_u32(&plan->succ, &plan->cap_succ, plan->n_edges);
     /* fill by bumping each source's offset, then shift the offsets back */
     for (uint32_t e = 0; e < plan->n_edges; e++)
         plan->succ[plan->stages[plan->edges[e][0]].succ_off++] = plan->edges[e][1];
     for (uint32_t k = n; k-- > 0;)
         plan->stages[k].succ_off = k ? plan->stages[k - 1].succ_off : 0;
-    plan->n_ready = 0;
     for (uint32_t k = n; k-- > 0;)
         if (plan->stages[k].preds == 0)
             push_ready(plan, k);

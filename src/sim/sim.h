@@ -183,7 +183,13 @@ struct sim_plan {
     uint32_t n_edges, cap_edges;
     uint32_t *succ;  /* successor lists, built at submit */
     uint32_t *ready; /* stages ready to start (a stack) */
-    uint32_t n_ready;
+    uint32_t n_ready, cap_succ, cap_ready;
+    /*
+     * false while the stages form one line (no fork or join yet): each stage then follows the
+     * one before it and no edge is stored, so the common barrier-only plan costs what a list of
+     * stages costs. The first fork or join writes the line's edges out.
+     */
+    bool graph;
     uint32_t chain_last; /* the stage the open one follows by default, or SIM_STAGE_NONE */
     bool open_joined;    /* the open stage has an edge besides its default one */
     bool flat;           /* all operations start at submit; edges ignored (KVEMU's model) */
