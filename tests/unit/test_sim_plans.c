@@ -130,6 +130,75 @@ TEST(plan_stages_in_sequence)
     sim_destroy(sim);
 }
 
+/* Run one plan alone on a fresh clock; its completion time. */
+static uint64_t
+run_alone(struct sim *sim, struct sim_plan *p)
+{
+    struct done_rec d;
+    done_init(&d, 9);
+    uint64_t t0 = sim_now(sim);
+    submit_rec(sim, p, &d);
+    sim_run(sim, UINT64_MAX);
+    CHECK_EQ_INT(d.calls, 1);
+    return d.at - t0;
+}
+
+/*
+ * A line of barrier stages keeps its edges implicit until the first fork or join; both forms must
+ * time the same, and a recycled graph plan must behave as a line again.
+ */
+TEST(plan_line_then_graph_then_line_again)
+{
+    struct sim *sim = new_sim();
+    log_reset();
+    /* line: 10 | 20 | 30, then a branch after stage 0 (5) beside the rest, joined by 1 */
+    struct sim_plan *p = sim_plan_new(sim);
+    sim_plan_delay(p, SIM_PRIO_BG, 10);
+    uint32_t first = sim_plan_point(p);
+    sim_plan_delay(p, SIM_PRIO_BG, 20);
+    sim_plan_barrier(p);
+    sim_plan_delay(p, SIM_PRIO_BG, 30);
+    uint32_t line_end = sim_plan_point(p);
+    CHECK(!p->graph);
+    CHECK_EQ_U64(p->n_edges, 0);
+    sim_plan_fork(p, first);
+    CHECK(p->graph);
+    CHECK_EQ_U64(p->n_edges, 2); /* the line's two edges, written out */
+    sim_plan_delay(p, SIM_PRIO_BG, 5);
+    sim_plan_barrier(p);
+    sim_plan_join(p, line_end);
+    sim_plan_delay(p, SIM_PRIO_BG, 1);
+    CHECK_EQ_U64(run_alone(sim, p), 10 + 20 + 30 + 1);
+
+    /* the same plan object, recycled: a pure line again (no stale edges from the graph) */
+    struct sim_plan *q = sim_plan_new(sim);
+    CHECK(q == p);
+    CHECK(!q->graph);
+    sim_plan_delay(q, SIM_PRIO_BG, 7);
+    sim_plan_barrier(q);
+    sim_plan_delay(q, SIM_PRIO_BG, 3);
+    CHECK_EQ_U64(run_alone(sim, q), 10);
+
+    /* flat: every stage starts at submit, line or graph */
+    struct sim_plan *f = sim_plan_new(sim);
+    sim_plan_set_flat(f, true);
+    sim_plan_delay(f, SIM_PRIO_BG, 7);
+    sim_plan_barrier(f);
+    sim_plan_delay(f, SIM_PRIO_BG, 3);
+    sim_plan_barrier(f);
+    sim_plan_delay(f, SIM_PRIO_BG, 5);
+    CHECK_EQ_U64(run_alone(sim, f), 7);
+    struct sim_plan *g = sim_plan_new(sim);
+    sim_plan_set_flat(g, true);
+    sim_plan_delay(g, SIM_PRIO_BG, 4);
+    uint32_t a = sim_plan_point(g);
+    sim_plan_delay(g, SIM_PRIO_BG, 6);
+    sim_plan_fork(g, a);
+    sim_plan_delay(g, SIM_PRIO_BG, 2);
+    CHECK_EQ_U64(run_alone(sim, g), 6);
+    sim_destroy(sim);
+}
+
 TEST(plan_empty_barriers_add_nothing)
 {
     struct sim *sim = new_sim();
@@ -781,6 +850,7 @@ TEST(determinism_same_seed_same_trace)
 }
 
 TEST_MAIN(TEST_ENTRY(plan_parallel_stage_max), TEST_ENTRY(plan_stages_in_sequence),
+          TEST_ENTRY(plan_line_then_graph_then_line_again),
           TEST_ENTRY(plan_empty_barriers_add_nothing), TEST_ENTRY(plan_empty_completes_via_event),
           TEST_ENTRY(plan_after_submitted_first), TEST_ENTRY(plan_after_multiple_waiters),
           TEST_ENTRY(plan_use_shared_resource), TEST_ENTRY(plan_recycling),
