@@ -24,13 +24,15 @@
  *
  * GC. Below kv_gc_threshold() free blocks a write first collects greedy victims (fewest valid
  * pages, across the data, GC and bucket streams; failing that, a block whose live pieces repack
- * into fewer pages) in a background plan, chained after the previous background plan. Records in
- * a victim are found by walking its valid pieces; each is re-appended through the GC writer, its
- * entry repointed, and every spilled bucket touched is rewritten once. GC frees blocks at once in
- * the functional core, but a block is free in virtual time only once its erase has run: a write
- * waits for background plans only when fewer than half the threshold of such blocks remain, and
- * then only for the oldest plans whose erases make up the difference. With strict priorities
- * (background last on every die) a workload that outpaces GC therefore sees write stalls.
+ * into fewer pages) in a background plan; victims are collected side by side, each erase after its
+ * own copies, and background plans do not wait for each other. Records in a victim are found by
+ * walking its valid pieces; each is re-appended through the GC writer, its entry repointed, and
+ * every spilled bucket touched is rewritten once. GC frees blocks at once in the functional core,
+ * but a block is free in virtual time only once its erase has run: a write waits for background
+ * plans only when fewer than half the threshold of such blocks remain, and then only for the oldest
+ * plans whose erases make up the difference (admission). A workload that outpaces GC therefore sees
+ * write stalls. Under sim.bg_model=kvemu a PUT's and a DEL's work goes into a flat background plan
+ * (it only reserves die time) and nothing waits for erases.
  *
  * Capacity. A PUT gets KV_NO_SPACE when the live records would exceed the exposed capacity, or
  * when GC cannot give back HOST_RESERVE free blocks (what GC and bucket pages need to make
@@ -127,16 +129,21 @@ hash_put(struct kv_engine *ke, struct sim_plan *plan, const void *key, uint32_t 
         return KV_INVALID_KEY;
     if (vlen > kv_datalog_max_value(e->data, klen))
         return KV_INVALID_VALUE;
+    plan = hash__write_plan(e, plan);
     hidx_hash(key, klen, &h1, &h2);
     hash__charge_hash(e, plan, SIM_PRIO_FG_WRITE, klen);
     hash__barrier(plan);
     /* the read half of the bucket's read-modify-write also answers the options */
     hidx_lookup_cost(&e->idx, plan, SIM_PRIO_FG_WRITE, h1);
     slot = hidx_find(&e->idx, h1, h2, HIDX_NONE);
-    if ((options & KV_PUT_IF_EXISTS) && slot == HIDX_NONE)
-        return KV_NOT_FOUND;
-    if ((options & KV_PUT_IF_ABSENT) && slot != HIDX_NONE)
-        return KV_EXISTS;
+    if ((options & KV_PUT_IF_EXISTS) && slot == HIDX_NONE) {
+        st = KV_NOT_FOUND;
+        goto out;
+    }
+    if ((options & KV_PUT_IF_ABSENT) && slot != HIDX_NONE) {
+        st = KV_EXISTS;
+        goto out;
+    }
     pieces = kv_record_pieces(klen, vlen);
     if (slot != HIDX_NONE)
         old_pieces = loc_of(&e->idx.slots[slot]).pieces;
@@ -226,13 +233,16 @@ hash_del(struct kv_engine *ke, struct sim_plan *plan, const void *key, uint32_t 
     e->st.dels++;
     if (kv_check_key(klen) != KV_OK)
         return KV_INVALID_KEY;
+    plan = hash__write_plan(e, plan);
     hidx_hash(key, klen, &h1, &h2);
     hash__charge_hash(e, plan, SIM_PRIO_FG_WRITE, klen);
     hash__barrier(plan);
     hidx_lookup_cost(&e->idx, plan, SIM_PRIO_FG_WRITE, h1);
     slot = hidx_find(&e->idx, h1, h2, HIDX_NONE);
-    if (slot == HIDX_NONE)
+    if (slot == HIDX_NONE) {
+        hash__end_op(e); /* submits what the lookup recorded under KVEMU's model */
         return KV_NOT_FOUND;
+    }
     /* no record to write, but a spilled bucket's new page needs a free block like any write */
     hash__make_room(e, plan, false, &waited);
     hash__barrier(plan);

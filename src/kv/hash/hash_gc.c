@@ -4,8 +4,10 @@
  * the policy).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../base/check.h"
+#include "../lsmkit.h"
 #include "hash_internal.h"
 
 /* ---- background plans ---- */
@@ -17,8 +19,20 @@ hash__bg_plan(void *ctx)
     if (e->bg_build == NULL && e->base.env.sim != NULL) {
         e->bg_build = sim_plan_new(e->base.env.sim);
         sim_plan_set_origin(e->bg_build, SIM_ORIGIN_GC);
+        sim_plan_set_flat(e->bg_build, hash__kvemu(e));
     }
     return e->bg_build;
+}
+
+struct sim_plan *
+hash__write_plan(struct hash_engine *e, struct sim_plan *plan)
+{
+    if (plan == NULL || !hash__kvemu(e))
+        return plan;
+    struct sim_plan *bg = hash__bg_plan(e);
+    /* the command's own operations keep their user origin (by priority) */
+    sim_plan_set_origin(bg, SIM_ORIGIN_OTHER);
+    return bg;
 }
 
 static void
@@ -26,35 +40,33 @@ bg_done(struct sim *sim, struct sim_plan *plan, void *arg)
 {
     struct hash_engine *e = arg;
     (void)sim;
-    /* each plan runs after the one before it, so they finish in submission order */
-    NVKV_CHECK(e->bgq_len > 0 && e->bgq[e->bgq_head].plan == plan);
-    const struct bg_pending *front = &e->bgq[e->bgq_head];
-    e->pending_erases -= front->erases;
-    e->bgq_head = (e->bgq_head + 1) % e->bgq_cap;
-    e->bgq_len--;
+    for (uint64_t i = 0; i < e->bgq_len; i++) {
+        if (e->bgq[i].plan != plan)
+            continue;
+        e->pending_erases -= e->bgq[i].erases;
+        memmove(&e->bgq[i], &e->bgq[i + 1], (e->bgq_len - i - 1) * sizeof(*e->bgq));
+        e->bgq_len--;
+        return;
+    }
+    NVKV_CHECK_MSG(0, "hash: a background plan ended that was not registered");
 }
 
 static void
 bg_push(struct hash_engine *e, struct sim_plan *plan, uint64_t erases)
 {
     if (e->bgq_len == e->bgq_cap) {
-        uint64_t cap = e->bgq_cap ? e->bgq_cap * 2 : 16;
-        struct bg_pending *q = malloc(cap * sizeof(*q));
-        NVKV_CHECK_MSG(q != NULL, "hash: out of memory for background plans");
-        for (uint64_t i = 0; i < e->bgq_len; i++)
-            q[i] = e->bgq[(e->bgq_head + i) % e->bgq_cap];
-        free(e->bgq);
-        e->bgq = q;
-        e->bgq_head = 0;
-        e->bgq_cap = cap;
+        e->bgq_cap = e->bgq_cap ? e->bgq_cap * 2 : 16;
+        e->bgq = realloc(e->bgq, e->bgq_cap * sizeof(*e->bgq));
+        NVKV_CHECK_MSG(e->bgq != NULL, "hash: out of memory for background plans");
     }
-    e->bgq[(e->bgq_head + e->bgq_len) % e->bgq_cap] = (struct bg_pending){plan, erases};
-    e->bgq_len++;
+    e->bgq[e->bgq_len++] = (struct bg_pending){plan, erases};
 }
 
 /*
  * End of a call that changed state: the counters derived from the index follow, and this
- * call's background work is submitted after the previous background plan.
+ * call's background work is submitted. It does not wait for earlier background plans: what it
+ * needs of them is already in flash in the functional core, and the dies order their
+ * operations (a write into an erased block waits for the erase through wait_for_erases).
  */
 void
 hash__end_op(struct hash_engine *e)
@@ -63,10 +75,8 @@ hash__end_op(struct hash_engine *e)
     e->st.metadata_flash_bytes[DEV_DRAM_MAPPING] = hidx_flash_bytes(&e->idx);
     if (e->bg_build == NULL)
         return;
-    if (e->bgq_len > 0)
-        sim_plan_after(e->bg_build, e->bgq[(e->bgq_head + e->bgq_len - 1) % e->bgq_cap].plan);
-    sim_plan_submit(e->base.env.sim, e->bg_build, bg_done, e);
     bg_push(e, e->bg_build, e->build_erases);
+    sim_plan_submit(e->base.env.sim, e->bg_build, bg_done, e);
     e->bg_build = NULL;
     e->build_erases = 0;
 }
@@ -224,9 +234,10 @@ gc_bucket_block(struct hash_engine *e, struct sim_plan *bg, uint64_t block)
     return true;
 }
 
-/* Collect one victim; false when there is none or it could not be emptied. */
+/* Collect one victim in its own branch of `par`; false when there is none or it could not be
+ * emptied. */
 static bool
-gc_round(struct hash_engine *e, uint64_t min_free_pages)
+gc_round(struct hash_engine *e, struct kv_par *par, uint64_t min_free_pages)
 {
     struct ftl_alloc *a = e->base.env.alloc;
     int stream = -1;
@@ -234,20 +245,20 @@ gc_round(struct hash_engine *e, uint64_t min_free_pages)
     if (victim == FTL_NO_BLOCK)
         return false;
     struct sim_plan *bg = hash__bg_plan(e);
+    kv_par_branch(par);
     bool ok = stream == e->s_bucket ? gc_bucket_block(e, bg, victim) : gc_data_block(e, bg, victim);
     if (!ok) {
         e->gc_stuck++;
         return false;
     }
+    /* the erase waits for this victim's copies only */
     hash__barrier(bg);
     int rc = ftl_erase_block(a, bg, victim, NAND_ORIGIN_GC, SIM_PRIO_BG);
     NVKV_CHECK_MSG(rc == 0, "hash GC: erase: %s", nand_last_violation(e->base.env.nand));
-    if (bg != NULL) {
+    if (bg != NULL && !hash__kvemu(e)) {
         e->build_erases++;
         e->pending_erases++;
     }
-    /* the erased block may be handed out again: later programs come after the erase */
-    hash__barrier(bg);
     e->st.gcs++;
     return true;
 }
@@ -258,9 +269,19 @@ hash__gc_run(struct hash_engine *e, uint64_t want, uint64_t max_rounds)
     /* a victim should free an eighth of its pages (as KVEMU's GC asks); when none does, any
      * victim that frees a page, then one that frees pages by repacking */
     uint64_t easy = e->np->pages_per_block / 8 ? e->np->pages_per_block / 8 : 1;
+    if (ftl_free_blocks(e->base.env.alloc) >= want)
+        return;
+    struct sim_plan *bg = hash__bg_plan(e);
+    enum sim_origin was = sim_plan_set_origin(bg, SIM_ORIGIN_GC);
+    struct kv_par par;
+    kv_par_begin(&par, bg);
     for (uint64_t r = 0; ftl_free_blocks(e->base.env.alloc) < want && r < max_rounds; r++)
-        if (!gc_round(e, easy) && (easy == 1 || !gc_round(e, 1)) && !gc_round(e, 0))
+        if (!gc_round(e, &par, easy) && (easy == 1 || !gc_round(e, &par, 1)) &&
+            !gc_round(e, &par, 0))
             break;
+    /* what the plan records after GC (writes into the freed blocks) waits for every victim */
+    kv_par_end(&par);
+    sim_plan_set_origin(bg, was);
 }
 
 /*
@@ -272,22 +293,24 @@ wait_for_erases(struct hash_engine *e, struct sim_plan *plan, bool *waited)
 {
     uint64_t free_blocks = ftl_free_blocks(e->base.env.alloc);
     uint64_t ready = free_blocks > e->pending_erases ? free_blocks - e->pending_erases : 0;
-    if (plan == NULL || *waited || e->pending_erases == 0 || ready >= e->gc_critical)
+    if (plan == NULL || *waited || hash__kvemu(e) || ready >= e->gc_critical)
         return;
     uint64_t need = e->gc_critical - ready, got = 0;
-    struct sim_plan *target = NULL;
+    /* the plans end in any order: wait for each of the oldest until their erases suffice */
     for (uint64_t i = 0; i < e->bgq_len && got < need; i++) {
-        const struct bg_pending *b = &e->bgq[(e->bgq_head + i) % e->bgq_cap];
-        got += b->erases;
-        target = b->plan;
+        if (e->bgq[i].erases == 0)
+            continue;
+        got += e->bgq[i].erases;
+        sim_plan_after_cause(plan, e->bgq[i].plan, SIM_WAIT_ADMISSION);
+        *waited = true;
     }
-    if (got < need && e->bg_build != NULL)
-        target = e->bg_build;
-    if (target == NULL)
-        return;
-    sim_plan_after(plan, target);
-    *waited = true;
-    e->gc_waits++;
+    /* the erases this call just recorded are not submitted yet: wait for them too */
+    if (got < need && e->bg_build != NULL && e->build_erases > 0) {
+        sim_plan_after_cause(plan, e->bg_build, SIM_WAIT_ADMISSION);
+        *waited = true;
+    }
+    if (*waited)
+        e->gc_waits++;
 }
 
 /*

@@ -22,6 +22,8 @@ struct bg_pending {
     uint64_t erases;
 };
 
+/* Victims of one GC call are collected side by side (ARCHITECTURE.md, "The time model"). */
+
 struct hash_engine {
     struct kv_engine base;
     const struct nand_params *np;
@@ -33,12 +35,12 @@ struct hash_engine {
     uint64_t cap_pieces, live_pieces;
     uint8_t *blockbuf; /* one block of page images: GC victims, iterator scans */
     /* background work: the plan of the current call, and the submitted ones not yet done
-     * (oldest first; each runs after the one before it). Blocks GC freed in the functional
-     * core are not free in virtual time until their plan's erase has run. */
+     * (oldest first; they run side by side and may end in any order). Blocks GC freed in the
+     * functional core are not free in virtual time until their plan's erase has run. */
     struct sim_plan *bg_build;
     uint64_t build_erases;
     struct bg_pending *bgq;
-    uint64_t bgq_head, bgq_len, bgq_cap;
+    uint64_t bgq_len, bgq_cap;
     uint64_t pending_erases;
     struct kv_stats st;
     uint64_t gc_records, gc_bucket_pages, gc_waits, gc_stuck, no_space;
@@ -59,7 +61,21 @@ hash__charge_hash(struct hash_engine *e, struct sim_plan *plan, enum sim_prio pr
     dev_cpu_charge(e->base.env.cpu, plan, prio, dev_cpu_hash_ns(e->base.env.cpu, klen));
 }
 
+/* KVEMU's model (sim.bg_model=kvemu): background work only reserves die time, nothing waits. */
+static inline bool
+hash__kvemu(const struct hash_engine *e)
+{
+    return e->base.env.params != NULL && e->base.env.params->bg_model == KV_BG_KVEMU;
+}
+
 /* hash_gc.c */
+
+/*
+ * The plan a write command records its flash and CPU work in: its own, or under KVEMU's model
+ * the call's background plan (a PUT or DEL there completes at once and its work only reserves
+ * die time, as KVEMU's write buffer makes it).
+ */
+struct sim_plan *hash__write_plan(struct hash_engine *e, struct sim_plan *plan);
 
 /* The background plan of the current call, created on first use (NULL when untimed). */
 struct sim_plan *hash__bg_plan(void *ctx);
