@@ -11,6 +11,7 @@
 
 #include "../base/check.h"
 #include "../base/le.h"
+#include "lsmkit.h"
 
 struct kv_datalog {
     struct kv_env env;
@@ -382,14 +383,22 @@ kv_datalog_walk_block(struct kv_datalog *dl, struct sim_plan *plan, enum sim_pri
     struct ftl_alloc *a = dl->env.alloc;
     uint64_t first = ftl_block_first_ppa(a, block);
     uint32_t pages_read = 0;
-    for (uint32_t p = 0; p < dl->p->pages_per_block; p++) {
+    /* what the records of a page cause (their copies' programs) waits for that page's read
+     * only; the pages are read side by side (the die serves them in turn) */
+    struct kv_par pages;
+    kv_par_begin(&pages, plan);
+    bool go_on = true;
+    for (uint32_t p = 0; p < dl->p->pages_per_block && go_on; p++) {
         uint64_t ppa = first + p;
         if (ftl_page_valid_pieces(a, ppa) == 0)
             continue;
+        kv_par_branch(&pages);
         const uint8_t *body;
         int n = kv_datalog_read_page(dl, plan, prio, origin, ppa, dl->walk, &body);
         pages_read++;
-        for (int i = 0; i < n; i++) {
+        if (plan != NULL)
+            sim_plan_barrier(plan);
+        for (int i = 0; i < n && go_on; i++) {
             const struct kv_dir_entry *d = &dl->walk[i];
             if (!ftl_piece_valid(a, ppa, d->piece))
                 continue;
@@ -399,20 +408,22 @@ kv_datalog_walk_block(struct kv_datalog *dl, struct sim_plan *plan, enum sim_pri
             if (d->piece + d->pieces > dl->ppp) {
                 /* a run: the only record of its pages; its first page is in rbuf already,
                  * read the others behind it */
-                uint32_t pages = (d->piece + d->pieces - 1) / dl->ppp + 1;
-                NVKV_CHECK(ensure_rbuf(dl, (size_t)pages * dl->p->page_bytes) == 0);
-                for (uint32_t k = 1; k < pages; k++) {
+                uint32_t pages_run = (d->piece + d->pieces - 1) / dl->ppp + 1;
+                NVKV_CHECK(ensure_rbuf(dl, (size_t)pages_run * dl->p->page_bytes) == 0);
+                for (uint32_t k = 1; k < pages_run; k++) {
                     int rc =
                         nand_read(dl->env.nand, plan, ppa + k,
                                   dl->rbuf + (size_t)k * dl->p->page_bytes, NULL, origin, prio);
                     NVKV_CHECK_MSG(rc == 0, "datalog walk: %s", nand_last_violation(dl->env.nand));
                 }
-                pages_read += pages - 1;
+                if (plan != NULL)
+                    sim_plan_barrier(plan);
+                pages_read += pages_run - 1;
                 rec.value = dl->rbuf + (size_t)d->piece * FTL_PIECE_BYTES;
             }
-            if (!fn(arg, &rec, &loc))
-                return pages_read;
+            go_on = fn(arg, &rec, &loc);
         }
     }
+    kv_par_end(&pages);
     return pages_read;
 }

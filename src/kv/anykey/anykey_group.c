@@ -376,16 +376,19 @@ relocate_group(struct anykey *ak, struct sim_plan *bg, struct ak_group *g)
     uint32_t pb = ak->np->page_bytes;
     uint64_t moved[256];
     struct ftl_alloc *a = ak->base.env.alloc;
-    for (uint32_t p = 0; p < g->npages; p++) {
-        int rc = nand_read(ak->base.env.nand, bg, g->ppas[p], ak->gbuf + (size_t)p * pb, NULL,
-                           NAND_ORIGIN_GC, SIM_PRIO_BG);
-        NVKV_CHECK_MSG(rc == 0, "anykey GC: %s", nand_last_violation(ak->base.env.nand));
-    }
     int rc = alloc_group_pages(ak, bg, ak->gc_stream, g->npages, moved, false);
     NVKV_CHECK_MSG(rc == 0, "anykey GC: no flash left to move a group (%d)", rc);
-    /* no barrier: the copy-back programs go to other dies and a victim's groups move in
-     * parallel; the erase waits for all of them (ak_gc) */
+    /* each page is programmed as soon as it has been read: the copies go to other dies and the
+     * pages of a victim's groups move side by side; the erase waits for all of them (ak_gc) */
+    struct kv_par pages;
+    kv_par_begin(&pages, bg);
     for (uint32_t p = 0; p < g->npages; p++) {
+        kv_par_branch(&pages);
+        rc = nand_read(ak->base.env.nand, bg, g->ppas[p], ak->gbuf + (size_t)p * pb, NULL,
+                       NAND_ORIGIN_GC, SIM_PRIO_BG);
+        NVKV_CHECK_MSG(rc == 0, "anykey GC: %s", nand_last_violation(ak->base.env.nand));
+        if (bg != NULL)
+            sim_plan_barrier(bg);
         rc = nand_program(ak->base.env.nand, bg, moved[p], ak->gbuf + (size_t)p * pb, NULL,
                           NAND_ORIGIN_GC, SIM_PRIO_BG);
         NVKV_CHECK_MSG(rc == 0, "anykey GC: %s", nand_last_violation(ak->base.env.nand));
@@ -395,6 +398,7 @@ relocate_group(struct anykey *ak, struct sim_plan *bg, struct ak_group *g)
         ak->owner[g->ppas[p]] = NULL;
         g->ppas[p] = moved[p];
     }
+    kv_par_end(&pages);
     ak->st.gc_pages_copied += g->npages;
     ak->groups_relocated++;
 }

@@ -150,13 +150,19 @@ gc_meta_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
     struct ftl_alloc *a = pk->base.env.alloc;
     uint32_t ppp = ftl_pieces_per_page(a);
     uint64_t first = ftl_block_first_ppa(a, block);
+    /* each page is rewritten as soon as it has been read, the pages side by side */
+    struct kv_par pages;
+    kv_par_begin(&pages, bg);
     for (uint32_t p = 0; p < pk->np->pages_per_block; p++) {
         uint64_t ppa = first + p;
         if (ftl_page_valid_pieces(a, ppa) == 0)
             continue;
         uint32_t owner = pk->meta_owner[ppa];
+        kv_par_branch(&pages);
         int rc = nand_read(pk->base.env.nand, bg, ppa, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
         NVKV_CHECK(rc == 0);
+        if (bg != NULL)
+            sim_plan_barrier(bg);
         pk->st.gc_pages_copied++;
         uint32_t level = PINK_OWNER_LEVEL(owner), index = PINK_OWNER_INDEX(owner);
         if (owner & PINK_OWNER_LIST) {
@@ -182,6 +188,7 @@ gc_meta_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
             pk->lv[level].list_dirty = true; /* the level list records the new place */
         }
     }
+    kv_par_end(&pages);
     pk->meta_gcs++;
 }
 
