@@ -357,6 +357,7 @@ phase_finish(struct run *r, uint64_t events0, const struct nand_stats *flash0,
     res->drained = r->o->drain;
     res->backlog_ns = sim_now(sim) - r->last_done_ns;
     res->backlog_flash_ops = now.flash_ops - r->acct_last.flash_ops;
+    res->backlog_pages = now.flash_pages - r->acct_last.flash_pages;
     if (r->o->drain)
         end = &now;
     res->virtual_ns = (r->o->drain ? sim_now(sim) : r->last_done_ns) - r->phase_start_ns;
@@ -366,6 +367,7 @@ phase_finish(struct run *r, uint64_t events0, const struct nand_stats *flash0,
         res->acct.cpu[o] = end->cpu[o] - r->acct0.cpu[o];
     }
     res->acct.flash_ops = end->flash_ops - r->acct0.flash_ops;
+    res->acct.flash_pages = end->flash_pages - r->acct0.flash_pages;
     res->events = sim->events_run - events0;
     stats_delta(&res->flash, nand_stats(r->dev->nand), flash0);
     const struct kv_stats *s = r->e->ops->stats(r->e);

@@ -72,7 +72,8 @@ struct run_acct {
     uint64_t die[SIM_ORIGIN_COUNT];
     uint64_t channel[SIM_ORIGIN_COUNT];
     uint64_t cpu[SIM_ORIGIN_COUNT];
-    uint64_t flash_ops; /* timed flash operations completed */
+    uint64_t flash_ops;   /* timed flash operations completed */
+    uint64_t flash_pages; /* of those, page reads and programs */
 };
 
 /* What a phase measured. Flash counts and engine work are of the phase only. */
@@ -105,6 +106,7 @@ struct run_result {
     bool drained;
     uint64_t backlog_ns;        /* background work left at the last completion, in time */
     uint64_t backlog_flash_ops; /* ... and in flash operations */
+    uint64_t backlog_pages;     /* ... of which page reads and programs */
     struct run_acct acct;       /* over the phase's time */
     struct sim_waits waits[RUN_LAT_COUNT]; /* summed over each class's timed requests */
 };

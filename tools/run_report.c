@@ -32,6 +32,7 @@ run_acct_take(const struct run *r, struct run_acct *a)
         a->cpu[o] = r->dev->cpu.busy_by_origin[o];
     }
     a->flash_ops = f->ops_done;
+    a->flash_pages = f->pages_done;
 }
 
 static uint64_t
@@ -184,8 +185,10 @@ print_time_model(const struct run *r, const struct cfg *c)
                        (double)res->waits[l].ns[w] / (double)n / 1e3);
         printf("\n");
     }
-    printf("  %-20s %.3f s, %llu flash ops after the last completion (%s)\n", "backlog",
-           (double)res->backlog_ns / 1e9, (unsigned long long)res->backlog_flash_ops,
+    printf("  %-20s %.3f s, %llu flash ops (%llu page reads and programs) after the last "
+           "completion (%s)\n",
+           "backlog", (double)res->backlog_ns / 1e9, (unsigned long long)res->backlog_flash_ops,
+           (unsigned long long)res->backlog_pages,
            res->drained ? "timed: --drain" : "not timed; --drain times it");
 }
 
@@ -381,6 +384,7 @@ time_model_json(struct nvkv_json *j, const struct json_ctx *x)
     nvkv_json_object(j, "backlog");
     nvkv_json_u64(j, "ns", res->backlog_ns);
     nvkv_json_u64(j, "flash_ops", res->backlog_flash_ops);
+    nvkv_json_u64(j, "pages", res->backlog_pages);
     nvkv_json_close(j);
     nvkv_json_object(j, "time_by_origin");
     busy_json(j, "die", res->acct.die);

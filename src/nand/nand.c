@@ -214,6 +214,7 @@ nand_op_event(struct sim *sim, void *arg)
         die->bg_held_ns += held;
     die->holder_bg = false;
     n->stats.ops_done++;
+    n->stats.pages_done += type != NAND_OP_ERASE;
     sim_resource_release(sim, &die->res);
     sim_op_done(sim, op);
 }

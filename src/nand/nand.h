@@ -142,7 +142,8 @@ struct nand_stats {
     /* time accounting: die held / channel busy by what caused the operation */
     uint64_t die_busy_by_origin[SIM_ORIGIN_COUNT];
     uint64_t channel_busy_by_origin[SIM_ORIGIN_COUNT];
-    uint64_t ops_done; /* timed operations completed */
+    uint64_t ops_done;   /* timed operations completed */
+    uint64_t pages_done; /* of those, page reads and programs (not erases) */
 };
 
 /* The accounting origin of a NAND operation of `origin` issued at `prio`. */

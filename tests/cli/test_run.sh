@@ -210,6 +210,11 @@ if tm_run pink deps "$TMP/tm3"; then
         '"write_wait_slots":' '"backlog": {' '"phase_end": "last_completion"' '"bg_model": "deps"'; do
         has "$TMP/tm3/result.json" "$k" "time model"
     done
+    # the backlog in flash operations and, of those, page reads and programs (erases aside)
+    bl=$(sed -n '/"backlog": {/,/}/p' "$TMP/tm3/result.json")
+    bops=$(echo "$bl" | sed -n 's/.*"flash_ops": \([0-9]*\).*/\1/p')
+    bpages=$(echo "$bl" | sed -n 's/.*"pages": \([0-9]*\).*/\1/p')
+    if [ -n "$bpages" ] && [ "$bpages" -le "$bops" ]; then pass; else fail "backlog.pages '$bpages' vs flash_ops '$bops'"; fi
 fi
 if tm_run pink deps "$TMP/tm4" --drain; then
     has "$TMP/tm4/result.json" '"phase_end": "drain"' "--drain"
