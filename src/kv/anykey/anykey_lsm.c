@@ -811,11 +811,17 @@ ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
     uint64_t first = ftl_block_first_ppa(a, victim), end = first + ak->np->pages_per_block;
     uint16_t offs[AK_MAX_PAGE_ENTRIES];
     uint8_t key[KV_KEY_MAX];
+    /* what a page's live values cause (their groups rewritten) waits for that page's read only */
+    struct kv_par pages;
+    kv_par_begin(&pages, bg);
     for (uint64_t ppa = first; ppa < end; ppa++) {
         if (ftl_page_valid_pieces(a, ppa) == 0)
             continue;
+        kv_par_branch(&pages);
         int rc = nand_read(ak->base.env.nand, bg, ppa, NULL, NULL, NAND_ORIGIN_GC, SIM_PRIO_BG);
         NVKV_CHECK(rc == 0);
+        if (bg != NULL)
+            sim_plan_barrier(bg);
         uint32_t run = 0;
         int n = ak_vlog_entries_of_page(&ak->vlog, ppa, offs, AK_MAX_PAGE_ENTRIES, &run);
         NVKV_CHECK(n >= 0);
@@ -848,8 +854,7 @@ ak_vlog_gc(struct anykey *ak, struct sim_plan *bg)
         if (run > 1)
             ppa += run - 1;
     }
-    if (bg != NULL)
-        sim_plan_barrier(bg);
+    kv_par_end(&pages);
     ak->vlog_gc_block = FTL_NO_BLOCK;
     ak_reclaim_vlog(ak, bg);
     ak->vlog_gcs++;
