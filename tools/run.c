@@ -44,6 +44,7 @@ stop_reached(struct run *r)
     uint64_t elapsed = sim_now(r->dev->sim) - r->phase_start_ns;
     if ((r->w->ops && r->issued >= r->w->ops) ||
         (r->bytes_target && r->res->host_bytes >= r->bytes_target) ||
+        (r->requests_target && r->res->request_bytes >= r->requests_target) ||
         (o->duration_ns && elapsed >= o->duration_ns))
         r->stop = true;
     return r->stop;
@@ -137,6 +138,8 @@ phase_fraction(const struct run *r)
         f = fmax(f, (double)r->issued / (double)r->w->ops);
     if (r->bytes_target)
         f = fmax(f, (double)r->res->host_bytes / (double)r->bytes_target);
+    if (r->requests_target)
+        f = fmax(f, (double)r->res->request_bytes / (double)r->requests_target);
     if (o->duration_ns)
         f = fmax(f, (double)(sim_now(r->dev->sim) - r->phase_start_ns) / (double)o->duration_ns);
     return fmin(f, 1.0);
@@ -273,10 +276,11 @@ insert_room(const struct run *r, const struct run_workload *w)
     uint64_t room = 0;
     if (w->ops)
         room = (uint64_t)(2.0 * share * (double)w->ops) + 1;
-    if (r->bytes_target) {
-        double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->spec.values);
+    double record = (double)run_key_len_max(w) + wl_valsize_mean(&w->spec.values);
+    if (r->bytes_target)
         room += (uint64_t)((double)r->bytes_target / record) + 1;
-    }
+    if (r->requests_target) /* requests of about a record each, `share` of them inserts */
+        room += (uint64_t)(2.0 * share * (double)r->requests_target / record) + 1;
     if (room == 0) /* bounded by time only: the key space again */
         room = run_key_space(r->o, w, r->dev->exposed_bytes);
     return room;
@@ -289,6 +293,10 @@ phase_setup(struct run *r, const struct run_workload *w)
     r->w = w;
     r->bytes_target =
         o->capacity_x > 0 ? (uint64_t)(o->capacity_x * (double)r->dev->exposed_bytes) : 0;
+    r->requests_target =
+        o->requests_x > 0
+            ? (uint64_t)(o->requests_x * (double)nand_raw_bytes(nand_params(r->dev->nand)))
+            : 0;
     if (w->trace != NULL) {
         if (!r->keymap_ready) {
             if (wl_keymap_init(&r->keymap, 1u << 16) != 0)

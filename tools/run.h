@@ -37,14 +37,24 @@ struct run_workload {
 
 #define RUN_MAX_PHASES 16
 
+/* A named procedure: how the device is filled and how long the measured phase runs. */
+enum run_procedure {
+    RUN_PROC_NONE = 0, /* the options as given */
+    RUN_PROC_PAPER,    /* the AnyKey paper's (section 5.5): see run_args.c */
+};
+
+const char *run_procedure_name(enum run_procedure p);
+
 struct run_opts {
     const char *engine;
     struct run_workload phase[RUN_MAX_PHASES];
     int n_phases;
-    double fill;          /* (0, 1]: share of the exposed capacity the key space fills */
-    uint64_t keys;        /* the key space in items; 0: derived from fill */
-    uint32_t fill_piece;  /* fill counts each record as whole pieces of this many bytes; 0: exact */
-    double capacity_x;    /* per phase: stop after writing this many x the exposed capacity */
+    double fill;         /* (0, 1]: share of the exposed capacity the key space fills */
+    uint64_t keys;       /* the key space in items; 0: derived from fill */
+    uint32_t fill_piece; /* fill counts each record as whole pieces of this many bytes; 0: exact */
+    double capacity_x;   /* per phase: stop after writing this many x the exposed capacity */
+    double requests_x;   /* per phase: stop when all requests' bytes reach this x raw capacity */
+    enum run_procedure procedure;
     uint64_t duration_ns; /* per phase: stop after this much virtual time; 0: none */
     uint32_t qd;
     double rate;          /* open loop: operations per virtual second; 0: closed loop at qd */
@@ -95,6 +105,7 @@ struct run_result {
     uint64_t insert_overflow; /* inserts past the key space, done as updates */
     uint64_t scan_keys;       /* keys returned by scans */
     uint64_t host_bytes;      /* key + value bytes of the PUTs that succeeded */
+    uint64_t request_bytes;   /* key + value bytes of every request (GET: the value returned) */
     uint64_t virtual_ns;
     uint64_t events;
     double wall_s;

@@ -55,10 +55,22 @@ static const char run_help[] =
     "                      stores pairs in 512-byte pieces: 512 gives every engine the keys\n"
     "                      PinK can hold at that fill; default 0, exact record bytes)\n"
     "  --no-load           start the run on an empty device\n"
-    "\n"
+    "  --procedure P       none (default: the options as given) or paper: the AnyKey paper's\n"
+    "                      (section 5.5). Warm-up: every pair of the key space inserted until the\n"
+    "                      device holds --fill (default 0.9) of its exposed capacity, compaction\n"
+    "                      and GC running as they would, untimed (KVEMU's timing starts with the\n"
+    "                      measured phase). Measured phase: until the requests issued (keys and\n"
+    "                      values of reads and writes) total 2x the raw capacity (--requests-x 2;\n"
+    "                      an explicit --ops, --capacity-x, --duration or --requests-x replaces\n"
+    "                      it). Without a preset: 20% writes, Zipfian 0.99; queue depth 64.\n"
+    "\n";
+
+static const char run_help_phases[] =
     "Each phase stops at the first of:\n"
     "  --ops N             operations (default 1000000 when nothing else bounds a phase)\n"
     "  --capacity-x K      host bytes written reach K x the exposed capacity\n"
+    "  --requests-x K      bytes of all requests (key + value of each PUT, key + value returned\n"
+    "                      of each GET, key of each DEL) reach K x the raw capacity\n"
     "  --duration S        S seconds of virtual time\n"
     "  (a trace also stops at its end)\n"
     "A phase's time runs from its first submission to its last completion, as fio's jobs do;\n"
@@ -97,7 +109,7 @@ struct overrides {
     uint32_t scan_max;
     enum wl_scan_dist scan_dist;
     uint64_t ops, reads, num_ops;
-    bool has_ops;
+    bool has_ops, has_fill;
 };
 
 /* A number option in [lo, hi] (lo excluded when lo_open, hi excluded when hi_open) or exit 2. */
@@ -352,6 +364,16 @@ parse_run_option(struct run_opts *o, struct overrides *v, int argc, char **argv,
         o->drain = true;
     } else if ((s = cli_option_value("--fill", argc, argv, i)) != NULL) {
         o->fill = parse_number("--fill", s, 0, 1, true, false);
+        v->has_fill = true;
+    } else if ((s = cli_option_value("--procedure", argc, argv, i)) != NULL) {
+        if (strcmp(s, "none") == 0)
+            o->procedure = RUN_PROC_NONE;
+        else if (strcmp(s, "paper") == 0)
+            o->procedure = RUN_PROC_PAPER;
+        else
+            cli_usage_error("--procedure = '%s': invalid; allowed: none, paper", s);
+    } else if ((s = cli_option_value("--requests-x", argc, argv, i)) != NULL) {
+        o->requests_x = parse_number("--requests-x", s, 0, 1e6, true, false);
     } else if ((s = cli_option_value("--keys", argc, argv, i)) != NULL) {
         o->keys = cli_parse_u64("--keys", s, 1, 1ull << 40);
     } else if ((s = cli_option_value("--fill-piece", argc, argv, i)) != NULL) {
@@ -433,6 +455,47 @@ check_same_keys(const struct run_opts *o)
     }
 }
 
+const char *
+run_procedure_name(enum run_procedure p)
+{
+    return p == RUN_PROC_PAPER ? "paper" : "none";
+}
+
+/*
+ * The AnyKey paper's procedure (section 5.5): a warm-up that inserts every pair until the device
+ * holds its fill, then a measured phase until the requests total twice the SSD's capacity
+ * ("e.g., 128GB for a 64GB SSD": the raw capacity). What the options set stays as set.
+ */
+static void
+apply_paper_procedure(struct run_opts *o, struct overrides *v)
+{
+    if (v->no_load)
+        cli_usage_error("--procedure paper begins with its warm-up (the load); drop --no-load");
+    if (v->trace != NULL)
+        cli_usage_error("--procedure paper generates its requests; it does not replay --trace");
+    if (!v->has_fill && o->keys == 0)
+        o->fill = 0.9;
+    if (v->workloads == NULL && v->benchmarks == NULL) {
+        /* the paper's defaults: 20% writes, Zipfian 0.99 (the presets carry their own) */
+        if (!v->has_share) {
+            memset(v->share, 0, sizeof(v->share));
+            v->share[WL_OP_READ] = 0.8;
+            v->share[WL_OP_UPDATE] = 0.2;
+            v->has_share = true;
+        }
+        if (!v->has_dist) {
+            v->dist = WL_KEY_ZIPF;
+            v->has_dist = true;
+        }
+        if (!v->has_theta) {
+            v->theta = 0.99;
+            v->has_theta = true;
+        }
+    }
+    if (!v->has_ops && o->capacity_x == 0 && o->duration_ns == 0 && o->requests_x == 0)
+        o->requests_x = 2;
+}
+
 void
 run_parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o)
 {
@@ -446,6 +509,7 @@ run_parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(run_help, stdout);
+            fputs(run_help_phases, stdout);
             fputs(cli_common_help, stdout);
             exit(0);
         } else if (!cli_parse_common(cc, argc, argv, &i) &&
@@ -478,9 +542,11 @@ run_parse_args(int argc, char **argv, struct cli_common *cc, struct run_opts *o)
         v.ops = v.num_ops;
         v.has_ops = true;
     }
+    if (o->procedure == RUN_PROC_PAPER)
+        apply_paper_procedure(o, &v);
     for (int k = 0; k < o->n_phases; k++) {
         apply_overrides(&o->phase[k], &v);
-        if ((o->capacity_x > 0 || o->duration_ns > 0) && !v.has_ops)
+        if ((o->capacity_x > 0 || o->duration_ns > 0 || o->requests_x > 0) && !v.has_ops)
             o->phase[k].ops = 0;
         check_phase(o, &o->phase[k]);
     }

@@ -74,6 +74,7 @@ struct run {
     struct run_acct acct_last; /* when nothing was in flight last */
     bool kvemu;                /* sim.bg_model=kvemu: writes carry no command cost */
     uint64_t bytes_target;     /* capacity_x x exposed bytes; 0: none */
+    uint64_t requests_target;  /* requests_x x raw bytes; 0: none */
     uint32_t refused_in_row;   /* writes refused with KV_NO_SPACE since the last accepted one */
     struct run_client *free_clients;
     struct run_client **client_blocks;

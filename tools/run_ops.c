@@ -118,10 +118,12 @@ op_put(struct run *r, struct sim_plan *plan, uint64_t item, uint32_t size)
     }
     r->version[item] = version;
     r->vsize[item] = size;
-    if (r->loading)
+    if (r->loading) {
         r->res->load_host_bytes += r->key_len + size;
-    else
+    } else {
         r->res->host_bytes += r->key_len + size;
+        r->res->request_bytes += r->key_len + size;
+    }
     return true;
 }
 
@@ -146,6 +148,7 @@ op_get(struct run *r, struct sim_plan *plan, uint64_t item)
     uint32_t vlen = 0;
     enum kv_status st =
         r->e->ops->get(r->e, plan, r->key, r->key_len, r->get_buf, r->buf_len, &vlen);
+    r->res->request_bytes += r->key_len + (st == KV_OK ? vlen : 0);
     if (!item_present(r, item)) {
         if (st != KV_NOT_FOUND)
             run_fail(r, -EIO, "GET of absent item %llu answered %s, not NOT_FOUND",
@@ -165,6 +168,7 @@ static bool
 op_del(struct run *r, struct sim_plan *plan, uint64_t item)
 {
     enum kv_status st = r->e->ops->del(r->e, plan, r->key, r->key_len);
+    r->res->request_bytes += r->key_len;
     if (st == KV_NO_SPACE) {
         refused(r);
         return false;

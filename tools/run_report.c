@@ -312,6 +312,8 @@ workload_json(struct nvkv_json *j, const void *arg)
     nvkv_json_u64(j, "keys", r->limit);
     nvkv_json_u64(j, "ops_limit", w->ops);
     nvkv_json_double(j, "capacity_x", o->capacity_x);
+    nvkv_json_double(j, "requests_x", o->requests_x);
+    nvkv_json_string(j, "procedure", run_procedure_name(o->procedure));
     nvkv_json_u64(j, "duration_ns", o->duration_ns);
     nvkv_json_u64(j, "qd", o->qd);
     nvkv_json_double(j, "rate", o->rate);
@@ -343,6 +345,7 @@ run_json(struct nvkv_json *j, const struct run_result *res)
     nvkv_json_u64(j, "insert_overflow", res->insert_overflow);
     nvkv_json_u64(j, "scan_keys", res->scan_keys);
     nvkv_json_u64(j, "host_bytes_written", res->host_bytes);
+    nvkv_json_u64(j, "request_bytes", res->request_bytes);
     nvkv_json_u64(j, "flushes", res->flushes);
     nvkv_json_u64(j, "compactions", res->compactions);
     nvkv_json_u64(j, "gcs", res->gcs);

@@ -37,6 +37,33 @@ expect_usage_error "phases, other keys" "build different keys" run --engine hash
 expect_usage_error "no key fits" "holds no record" run --engine hash --scale 64 --fill 0.0000001
 expect_usage_error "binary keys alias" "1-byte binary keys name at most 256 items" run --engine hash --scale 64 --key-size 1 --keys 300
 expect_usage_error "timeline floor" "--timeline-ms = '0.0001'" run --engine hash --timeline-ms 0.0001
+expect_usage_error "bad procedure" "allowed: none, paper" run --engine hash --procedure fast
+expect_usage_error "paper without load" "drop --no-load" run --engine hash --procedure paper --no-load
+expect_usage_error "paper with a trace" "does not replay --trace" run --engine hash --procedure paper --trace x
+
+# --procedure paper: the paper's defaults where nothing is given (fill 0.9, 20% writes, Zipfian
+# 0.99, requests totalling 2x the raw capacity), recorded in result.json; --requests-x bounds the
+# measured phase by the bytes of all its requests against the raw capacity.
+if "$NVKV" run --engine anykey --scale 64 --procedure paper --fill 0.02 --key-size 16 --value-size 48 \
+    --requests-x 0.005 --quiet --out "$TMP/paper" >/dev/null 2>"$TMP/paper.err"; then
+    has "$TMP/paper/result.json" '"procedure": "paper"' "--procedure paper"
+    has "$TMP/paper/result.json" '"requests_x": 0.005' "--procedure paper"
+    has "$TMP/paper/result.json" '"key_dist": "zipf"' "--procedure paper"
+    has "$TMP/paper/result.json" '"update": 0.2' "--procedure paper"
+    has "$TMP/paper/result.json" '"theta": 0.99' "--procedure paper"
+    rb=$(sed -n '/"run": {/,/}/p' "$TMP/paper/result.json" | sed -n 's/.*"request_bytes": \([0-9]*\).*/\1/p')
+    raw=$(json_num "$TMP/paper/result.json" raw_bytes)
+    # stopped at the first request past 0.5% of raw; at most QD - 1 more were in flight
+    lo=$((raw / 200)); hi=$((raw / 200 + 64 * 64))
+    if [ "$rb" -ge "$lo" ] && [ "$rb" -le "$hi" ]; then pass; else fail "request_bytes $rb not in [$lo, $hi]"; fi
+else
+    fail "--procedure paper run failed: $(cat "$TMP/paper.err")"
+fi
+if "$NVKV" run --engine hash --scale 64 --procedure paper --workload kvssd --ops 2000 --quiet \
+    --out "$TMP/paper2" >/dev/null 2>"$TMP/paper2.err" || true; then
+    # the default fill is 0.9 of the exposed capacity (recorded even when the load cannot reach it)
+    if grep -q '"fill": 0.9' "$TMP/paper2/result.json" 2>/dev/null || grep -q "lower --fill" "$TMP/paper2.err"; then pass; else fail "--procedure paper: default fill 0.9 not applied"; fi
+fi
 
 if "$NVKV" run --engine hash --workload list >"$TMP/list" 2>&1; then
     for w in kvssd crypto1 rtdata wm ycsb-a ycsb-f fillseq mixgraph; do
