@@ -51,6 +51,10 @@ static const int placement_values[] = {0, 1};
 static const char *const plus_names[] = {"paper", "code", NULL};
 static const int plus_values[] = {KV_ANYKEY_PLUS_PAPER, KV_ANYKEY_PLUS_CODE};
 static const char *const gc_policy_names[] = {"greedy", "cost-benefit", NULL};
+static const char *const piece_names[] = {"1", "512", NULL};
+static const int piece_values[] = {1, 512};
+static const char *const pink_gc_names[] = {"reinsert", "copy", NULL};
+static const int pink_gc_values[] = {KV_PINK_GC_REINSERT, KV_PINK_GC_COPY};
 static const int gc_policy_values[] = {FTL_GC_GREEDY, FTL_GC_COST_BENEFIT};
 static const int backend_values[] = {NAND_BACKEND_RAM, NAND_BACKEND_FILE};
 static const char *const xfer_names[] = {"prp", "piggyback", "adaptive", "inline", NULL};
@@ -107,6 +111,11 @@ static const struct key_desc keys[] = {
      "GC victim choice: greedy (fewest valid) or cost-benefit (LFS: free space x age)"},
     {"pink.levels", K_U32, OFF(kv.pink_levels), 1, 8, 0, 0, NULL, NULL,
      "LSM levels of PinK below the write buffer"},
+    {"pink.piece_bytes", K_ENUM, OFF(kv.pink_piece_bytes), 0, 0, 0, 0, piece_names, piece_values,
+     "PinK data pages: 1 = pairs packed byte by byte (KVEMU), 512 = 512-byte pieces (PinK)"},
+    {"pink.data_gc", K_ENUM, OFF(kv.pink_data_gc), 0, 0, 0, 0, pink_gc_names, pink_gc_values,
+     "PinK data GC: reinsert (KVEMU: validity by LSM lookup, live pairs back into the "
+     "memtable, no GC page writes) or copy (live records copied to GC pages)"},
     {"hash.entry_bytes", K_U32, OFF(kv.hash_entry_bytes), 1, 256, 0, 0, NULL, NULL,
      "device DRAM per index entry of the hash engine"},
     {"hash.bucket_entries", K_U32, OFF(kv.hash_bucket_entries), 0, 1u << 20, 0, 0, NULL, NULL,

@@ -111,11 +111,19 @@ enum kv_bg_model {
     KV_BG_KVEMU,    /* KVEMU: background work only reserves die time; PUTs cost nothing */
 };
 
+/* How PinK's data GC moves the live pairs of a victim (shared/research/kvemu-pink.md). */
+enum kv_pink_data_gc {
+    KV_PINK_GC_REINSERT = 0, /* KVEMU: validity by LSM lookup, live pairs back into the memtable */
+    KV_PINK_GC_COPY,         /* the original PinK: live records copied to GC pages */
+};
+
 struct kv_params {
     uint64_t write_buffer_bytes;  /* one memtable; engines keep an active and an immutable one */
     int bg_model;                 /* enum kv_bg_model */
     uint32_t bg_inflight;         /* compaction plans that may run behind the flushes */
     uint32_t pink_levels;         /* LSM levels below the write buffer */
+    int pink_piece_bytes;         /* data pages: 1 = byte-packed (KVEMU), 512 = pieces (PinK) */
+    int pink_data_gc;             /* enum kv_pink_data_gc */
     uint32_t hash_entry_bytes;    /* DRAM per index entry of the hash engine */
     uint32_t hash_bucket_entries; /* entries per flash bucket page when the table spills */
     uint32_t gc_free_blocks;      /* start GC when fewer free blocks remain */

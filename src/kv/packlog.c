@@ -31,6 +31,7 @@ struct kv_packlog {
     /* validity: live pairs per page and per block */
     uint16_t *live;
     uint32_t *block_live;
+    uint32_t *block_bytes;
     bool charged;
 };
 
@@ -58,8 +59,9 @@ kv_packlog_create(const struct kv_env *env, int stream, enum nand_origin origin,
     pl->klens = malloc(KV_PACK_MAX_PAIRS * sizeof(*pl->klens));
     pl->live = calloc(pages, sizeof(*pl->live));
     pl->block_live = calloc(blocks, sizeof(*pl->block_live));
+    pl->block_bytes = calloc(blocks, sizeof(*pl->block_bytes));
     if (!pl->data || !pl->page || !pl->rbuf || !pl->doff || !pl->klens || !pl->live ||
-        !pl->block_live) {
+        !pl->block_live || !pl->block_bytes) {
         kv_packlog_destroy(pl);
         return -ENOMEM;
     }
@@ -82,6 +84,7 @@ kv_packlog_destroy(struct kv_packlog *pl)
     free(pl->klens);
     free(pl->live);
     free(pl->block_live);
+    free(pl->block_bytes);
     free(pl);
 }
 
@@ -159,6 +162,7 @@ kv_packlog_append(struct kv_packlog *pl, struct sim_plan *plan, enum sim_prio pr
     if (pl->live[pl->open_ppa]++ == 0)
         ftl_set_valid(pl->env.alloc, pl->open_ppa, 0, pl->ppp);
     pl->block_live[block_of(pl, pl->open_ppa)]++;
+    pl->block_bytes[block_of(pl, pl->open_ppa)] += kv_pack_pair_bytes(klen, vlen);
     /* a page that cannot take even the smallest pair goes out now */
     if (!fits_open(pl, KV_KEY_MIN))
         kv_packlog_flush(pl, plan, prio);
@@ -235,11 +239,14 @@ kv_packlog_read_page(struct kv_packlog *pl, struct sim_plan *plan, enum sim_prio
 }
 
 void
-kv_packlog_invalidate(struct kv_packlog *pl, const struct kv_loc *loc)
+kv_packlog_invalidate(struct kv_packlog *pl, const struct kv_loc *loc, uint32_t bytes)
 {
-    NVKV_CHECK_MSG(pl->live[loc->ppa] > 0, "packlog: pair %u of page %llu freed twice", loc->piece,
+    uint64_t b = block_of(pl, loc->ppa);
+    NVKV_CHECK_MSG(pl->live[loc->ppa] > 0 && pl->block_bytes[b] >= bytes,
+                   "packlog: pair %u of page %llu freed twice", loc->piece,
                    (unsigned long long)loc->ppa);
-    pl->block_live[block_of(pl, loc->ppa)]--;
+    pl->block_live[b]--;
+    pl->block_bytes[b] -= bytes;
     if (--pl->live[loc->ppa] == 0)
         ftl_invalidate(pl->env.alloc, loc->ppa, 0, pl->ppp);
 }
@@ -254,4 +261,10 @@ uint64_t
 kv_packlog_block_live(const struct kv_packlog *pl, uint64_t block)
 {
     return pl->block_live[block];
+}
+
+uint64_t
+kv_packlog_block_live_bytes(const struct kv_packlog *pl, uint64_t block)
+{
+    return pl->block_bytes[block];
 }

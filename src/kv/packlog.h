@@ -75,12 +75,14 @@ int kv_packlog_read(struct kv_packlog *pl, struct sim_plan *plan, enum sim_prio 
 int kv_packlog_read_page(struct kv_packlog *pl, struct sim_plan *plan, enum sim_prio prio,
                          enum nand_origin origin, uint64_t ppa, struct kv_record *out);
 
-/* The pair at `loc` is dead: its page's and block's live counts drop (the page's pieces with
- * the last one). */
-void kv_packlog_invalidate(struct kv_packlog *pl, const struct kv_loc *loc);
+/* The pair at `loc`, of `bytes` (kv_pack_pair_bytes), is dead: its page's and block's live
+ * counts drop (the page's pieces with the last one). */
+void kv_packlog_invalidate(struct kv_packlog *pl, const struct kv_loc *loc, uint32_t bytes);
 
-/* Live pairs of a page / of a block (block id as the allocator numbers them). */
+/* Live pairs of a page / of a block (block id as the allocator numbers them), and the bytes
+ * the block's live pairs take. */
 uint32_t kv_packlog_page_live(const struct kv_packlog *pl, uint64_t ppa);
 uint64_t kv_packlog_block_live(const struct kv_packlog *pl, uint64_t block);
+uint64_t kv_packlog_block_live_bytes(const struct kv_packlog *pl, uint64_t block);
 
 #endif

@@ -159,10 +159,11 @@ TEST(live_counts_drive_page_validity)
     uint64_t block_live = kv_packlog_block_live(f.pl, block);
     CHECK_GE_U64(block_live, in_page);
     for (uint32_t i = 0; i + 1 < in_page; i++) {
-        kv_packlog_invalidate(f.pl, &loc[i]);
+        kv_packlog_invalidate(f.pl, &loc[i], kv_pack_pair_bytes(16, 1000));
         CHECK_EQ_U64(ftl_page_valid_pieces(f.alloc, page), ftl_pieces_per_page(f.alloc));
     }
-    kv_packlog_invalidate(f.pl, &loc[in_page - 1]);
+    kv_packlog_invalidate(f.pl, &loc[in_page - 1], kv_pack_pair_bytes(16, 1000));
+    CHECK_EQ_U64(kv_packlog_block_live_bytes(f.pl, block), (block_live - in_page) * 1020);
     CHECK_EQ_U64(kv_packlog_page_live(f.pl, page), 0);
     CHECK_EQ_U64(ftl_page_valid_pieces(f.alloc, page), 0);
     CHECK_EQ_U64(kv_packlog_block_live(f.pl, block), block_live - in_page);

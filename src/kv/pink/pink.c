@@ -24,7 +24,7 @@ as_pink(struct kv_engine *e)
 struct current {
     bool present;
     uint32_t vlen;
-    uint32_t pieces;
+    uint64_t held; /* flash bytes its record holds (0: none yet, or none left) */
 };
 
 static struct current
@@ -34,7 +34,7 @@ current_version(struct pink *pk, const void *key, uint32_t klen)
     const struct kv_mem_entry *m = kv_membuf_find(&pk->mem, key, klen);
     if (m != NULL) {
         if (!(m->flags & PINK_F_TOMBSTONE))
-            c = (struct current){true, m->vlen, kv_record_pieces(klen, m->vlen)};
+            c = (struct current){true, m->vlen, pink__record_bytes(pk, klen, m->vlen)};
         return c;
     }
     uint32_t level;
@@ -42,54 +42,10 @@ current_version(struct pink *pk, const void *key, uint32_t klen)
     if (pink__find(pk, key, klen, &level, &idx)) {
         const struct pink_entry *e = &pk->lv[level].e[idx];
         if (!(e->flags & PINK_F_TOMBSTONE))
-            c = (struct current){true, e->vlen, e->loc.pieces};
+            c = (struct current){true, e->vlen,
+                                 e->loc.pieces ? pink__record_bytes(pk, e->klen, e->vlen) : 0};
     }
     return c;
-}
-
-/* A flash read of a meta page, after the work that chose it. */
-static void
-read_meta_page(struct pink *pk, struct kv_cost *c, uint64_t ppa)
-{
-    kv_cost_read(c, pk->base.env.cpu, pk->base.env.nand, ppa, NAND_ORIGIN_META);
-}
-
-/*
- * The read path over the levels: level list (a flash read when it spilled), meta segment (a
- * flash read when not pinned), binary searches on a controller core. Returns the entry or NULL.
- */
-static const struct pink_entry *
-lsm_lookup(struct pink *pk, struct kv_cost *c, const void *key, uint32_t klen)
-{
-    struct dev_cpu *cpu = pk->base.env.cpu;
-    for (uint32_t i = 0; i < pk->nlevels; i++) {
-        const struct pink_level *l = &pk->lv[i];
-        if (l->n == 0)
-            continue;
-        c->cpu_ns += dev_cpu_bsearch_ns(cpu, l->nsegs);
-        /* candidate segment: the last one whose first key <= key */
-        int64_t lb = pink__level_lower_bound(l, key, klen);
-        uint64_t idx = (uint64_t)lb;
-        bool exact = idx < l->n && kv_key_cmp(l->e[idx].key, l->e[idx].klen, key, klen) == 0;
-        uint64_t probe = exact ? idx : (idx == 0 ? UINT64_MAX : idx - 1);
-        if (probe == UINT64_MAX)
-            continue; /* below the level's first key: the level list answers from DRAM */
-        uint32_t s = pink__seg_of(l, probe);
-        if (!l->list_in_dram) /* the level-list page covering this segment */
-            read_meta_page(pk, c, l->list_ppas[(uint64_t)s * l->list_pages / l->nsegs]);
-        if (!l->segs[s].in_dram)
-            read_meta_page(pk, c, l->segs[s].flash_ppa);
-        c->cpu_ns += dev_cpu_bsearch_ns(cpu, l->segs[s].count);
-        if (exact)
-            return &l->e[idx];
-    }
-    return NULL;
-}
-
-static struct kv_datalog *
-log_of(struct pink *pk, uint64_t ppa)
-{
-    return kv_datalog_is_open_page(pk->gc_log, ppa) ? pk->gc_log : pk->data_log;
 }
 
 /* ---- engine operations ---- */
@@ -134,15 +90,14 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
     if (m != NULL) {
         assumed_new = m->assumed_new;
         if (!(m->flags & PINK_F_TOMBSTONE))
-            cur = (struct current){true, m->vlen, kv_record_pieces(klen, m->vlen)};
+            cur = (struct current){true, m->vlen, pink__record_bytes(pk, klen, m->vlen)};
     } else if (flags & PINK_F_TOMBSTONE) {
         cur = current_version(pk, key, klen);
     } else {
         assumed_new = true;
     }
-    uint32_t pieces = flags & PINK_F_TOMBSTONE ? 0 : kv_record_pieces(klen, vlen);
-    uint64_t exposed_pieces = pk->base.env.exposed_bytes / FTL_PIECE_BYTES;
-    if (pieces > cur.pieces && pk->live_pieces + pieces - cur.pieces > exposed_pieces)
+    uint64_t held = flags & PINK_F_TOMBSTONE ? 0 : pink__record_bytes(pk, klen, vlen);
+    if (held > cur.held && pk->live_held + held - cur.held > pk->base.env.exposed_bytes)
         return KV_NO_SPACE;
     /* Physical headroom: padding inside pages and metadata on flash can exhaust blocks before
      * the logical capacity; below half the GC reserve, new data is refused so that buffered
@@ -152,7 +107,7 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
         if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2)
             return KV_NO_SPACE;
     }
-    pk->live_pieces = pk->live_pieces + pieces - cur.pieces;
+    pk->live_held = pk->live_held + held - cur.held;
     if (cur.present) {
         pk->st.live_keys--;
         pk->st.live_bytes -= klen + cur.vlen;
@@ -174,7 +129,7 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
 static uint32_t
 pink_max_value(struct kv_engine *e, uint32_t klen)
 {
-    return kv_datalog_max_value(as_pink(e)->data_log, klen);
+    return pink__data_max_value(as_pink(e), klen);
 }
 
 /* Does the key exist, charging what a device pays to find out (no data read). */
@@ -189,7 +144,7 @@ charged_exists(struct kv_engine *eng, struct sim_plan *plan, const void *key, ui
     if (m != NULL) {
         exists = !(m->flags & PINK_F_TOMBSTONE);
     } else {
-        const struct pink_entry *e = lsm_lookup(pk, &c, key, klen);
+        const struct pink_entry *e = pink__lookup(pk, &c, key, klen, NULL);
         exists = e != NULL && !(e->flags & PINK_F_TOMBSTONE);
     }
     kv_cost_sync(pk->base.env.cpu, &c);
@@ -237,8 +192,7 @@ read_value(struct pink *pk, struct sim_plan *plan, const struct pink_entry *en, 
            void *buf, uint32_t buf_len, uint32_t *vlen)
 {
     struct kv_record rec;
-    int pages =
-        kv_datalog_read(log_of(pk, en->loc.ppa), plan, prio, NAND_ORIGIN_HOST, &en->loc, &rec);
+    int pages = pink__data_read(pk, plan, prio, &en->loc, &rec);
     NVKV_CHECK(pages >= 0);
     NVKV_CHECK_MSG(kv_key_cmp(rec.key, rec.klen, en->key, en->klen) == 0,
                    "pink: record at ppa %llu piece %u holds another key",
@@ -267,7 +221,7 @@ lookup_value(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t k
             s = KV_OK;
         }
     } else {
-        const struct pink_entry *en = lsm_lookup(pk, &c, key, klen);
+        const struct pink_entry *en = pink__lookup(pk, &c, key, klen, NULL);
         if (en != NULL && !(en->flags & PINK_F_TOMBSTONE)) {
             kv_cost_sync(pk->base.env.cpu, &c);
             c.reads += read_value(pk, plan, en, SIM_PRIO_FG_READ, buf, buf_len, vlen);
@@ -468,6 +422,8 @@ pink_write_json(struct kv_engine *e, struct nvkv_json *j)
     nvkv_json_u64(j, "metadata_over_budget_bytes", pk->dram_overcommit_bytes);
     nvkv_json_u64(j, "data_gcs", pk->data_gcs);
     nvkv_json_u64(j, "meta_gcs", pk->meta_gcs);
+    nvkv_json_u64(j, "gc_reinserted_pairs", pk->gc_reinserted);
+    nvkv_json_u64(j, "piece_bytes", pk->packed ? 1 : FTL_PIECE_BYTES);
     nvkv_json_u64(j, "meta_pages_written", pk->meta_pages_written);
     nvkv_json_u64(j, "compaction_meta_reads", pk->compaction_meta_reads);
     nvkv_json_array(j, "levels");
@@ -498,8 +454,7 @@ pink_destroy(struct kv_engine *e)
     kv_bg_free(&pk->bg);
     for (uint32_t i = 0; i < pk->nlevels; i++)
         pink__free_level(&pk->lv[i]);
-    kv_datalog_destroy(pk->data_log);
-    kv_datalog_destroy(pk->gc_log);
+    pink__data_close(pk);
     free(pk->meta_owner);
     free(pk);
 }
@@ -531,8 +486,7 @@ pink_create(const struct kv_env *env, struct kv_engine **out)
      * IOPS by a third to a half on 1/64 runs).
      */
     ftl_stream_set_width(env->alloc, pk->gc_stream, pk->np->channels);
-    NVKV_ERR(kv_datalog_create(env, pk->data_stream, NAND_ORIGIN_FLUSH, &pk->data_log));
-    NVKV_ERR(kv_datalog_create(env, pk->gc_stream, NAND_ORIGIN_GC, &pk->gc_log));
+    NVKV_ERR(pink__data_open(pk, env));
     /*
      * Two write buffers (active + immutable) come first. kv.write_buffer does not shrink with
      * --scale: how much a flush spreads over the dies is what it sets, not capacity. When a

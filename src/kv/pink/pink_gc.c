@@ -3,7 +3,7 @@
  * PinK's garbage collection. Data GC moves the valid records of a victim block and points their
  * meta entries at the new place (a flash-resident meta segment is rewritten: read + program).
  * Meta GC moves the live meta-segment and level-list pages of a victim block. Victims are
- * greedy (fewest valid pieces) across the three streams.
+ * greedy across the three streams (fewest valid pages; packed data: fewest live bytes).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,12 +52,11 @@ pink__meta_program(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_
     NVKV_CHECK_MSG(
         rc == 0,
         "pink: no flash left for a meta segment (GC reserve exhausted): blocks data %llu "
-        "gc %llu meta %llu free %llu, live pieces %llu",
+        "gc %llu meta %llu free %llu, live record bytes %llu",
         (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->data_stream),
         (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->gc_stream),
         (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->meta_stream),
-        (unsigned long long)ftl_free_blocks(pk->base.env.alloc),
-        (unsigned long long)pk->live_pieces);
+        (unsigned long long)ftl_free_blocks(pk->base.env.alloc), (unsigned long long)pk->live_held);
     /* the entries themselves stay in host memory; the page stands for them on flash */
     rc = nand_program(pk->base.env.nand, bg, ppa, NULL, NULL, origin, SIM_PRIO_BG);
     NVKV_CHECK_MSG(rc == 0, "pink: %s", nand_last_violation(pk->base.env.nand));
@@ -109,11 +108,65 @@ touch_segment(struct pink *pk, struct sim_plan *bg, uint32_t level, uint32_t seg
 struct gc_move {
     struct pink *pk;
     struct sim_plan *bg;
+    bool reinsert;              /* pink.data_gc=reinsert */
+    uint64_t memo_page;         /* the data page the memo's meta pages were read for */
+    struct pink_meta_memo memo; /* reinsert: meta pages this page's checks have read */
 };
 
-/* Move one live record and point its meta entry at the new place. */
+/* Copy GC: move one live record and point its meta entry at the new place. */
+static void
+copy_record(struct gc_move *m, const struct kv_record *rec, struct pink_entry *e, uint32_t level,
+            uint64_t idx)
+{
+    struct pink *pk = m->pk;
+    struct kv_loc moved;
+    int rc = pink__data_append(pk, m->bg, true, rec->key, rec->klen, rec->value, rec->vlen, &moved);
+    NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left to relocate (%d)", rc);
+    pink__data_invalidate(pk, e);
+    e->loc = moved;
+    touch_segment(pk, m->bg, level, pink__seg_of(&pk->lv[level], idx));
+}
+
+/*
+ * KVEMU's GC (gc.c:is_data_valid): a pair is stale when its key is buffered (a newer version
+ * waits in the write buffer); otherwise the levels are searched as a GET searches them, charged
+ * (level lists and meta segments not in DRAM cost a read, once per data page), and the pair is
+ * live when the newest entry points at it. A live pair goes back into the write buffer, to be
+ * written by a later flush: GC itself programs no data page. Either way the pair's place here
+ * is given up now; its level entry keeps no record (a buffered version shadows it until the
+ * flush replaces it).
+ */
+static void
+reinsert_record(struct gc_move *m, const struct kv_record *rec, const struct kv_loc *old,
+                struct pink_entry *owner)
+{
+    struct pink *pk = m->pk;
+    if (old->ppa != m->memo_page) {
+        m->memo = (struct pink_meta_memo){.origin = NAND_ORIGIN_GC};
+        m->memo_page = old->ppa;
+    }
+    struct kv_cost c = {m->bg, SIM_PRIO_BG, dev_cpu_hash_ns(pk->base.env.cpu, rec->klen), 0};
+    const struct kv_mem_entry *buffered = kv_membuf_find(&pk->mem, rec->key, rec->klen);
+    if (buffered == NULL)
+        (void)pink__lookup(pk, &c, rec->key, rec->klen, &m->memo);
+    kv_cost_sync(pk->base.env.cpu, &c);
+    if (owner == NULL)
+        return; /* stale: a newer version is in the levels */
+    if (buffered != NULL) {
+        /* stale: a PUT counted as new still owes this record's bytes (the flush would settle
+         * them); a DEL or an overwrite found in the buffer settled them already */
+        if (buffered->assumed_new)
+            pk->live_held -= pink__record_bytes(pk, owner->klen, owner->vlen);
+    } else {
+        kv_membuf_put(&pk->mem, rec->key, rec->klen, rec->value, rec->vlen, 0, false);
+        pk->gc_reinserted++;
+    }
+    pink__data_invalidate(pk, owner);
+    owner->loc.pieces = 0;
+}
+
 static bool
-move_record(void *arg, const struct kv_record *rec, const struct kv_loc *old)
+visit_record(void *arg, const struct kv_record *rec, const struct kv_loc *old)
 {
     struct gc_move *m = arg;
     struct pink *pk = m->pk;
@@ -121,26 +174,62 @@ move_record(void *arg, const struct kv_record *rec, const struct kv_loc *old)
     uint64_t idx;
     struct pink_entry *e =
         owner_of_record(pk, rec->key, rec->klen, old->ppa, old->piece, &level, &idx);
-    NVKV_CHECK_MSG(e != NULL, "pink GC: valid record at ppa %llu piece %u has no owner",
+    /* pieces know which records are valid; packed pages count them, and hold dead pairs too */
+    NVKV_CHECK_MSG(e != NULL || pk->packed || m->reinsert,
+                   "pink GC: valid record at ppa %llu piece %u has no owner",
                    (unsigned long long)old->ppa, old->piece);
-    struct kv_loc moved;
-    int rc = kv_datalog_append(pk->gc_log, m->bg, SIM_PRIO_BG, NAND_ORIGIN_GC, rec->key, rec->klen,
-                               rec->value, rec->vlen, 0, &moved);
-    NVKV_CHECK_MSG(rc == 0, "pink GC: no flash left to relocate (%d)", rc);
-    ftl_invalidate(pk->base.env.alloc, old->ppa, old->piece, old->pieces);
-    e->loc = moved;
-    touch_segment(pk, m->bg, level, pink__seg_of(&pk->lv[level], idx));
+    if (m->reinsert)
+        reinsert_record(m, rec, old, e);
+    else if (e != NULL)
+        copy_record(m, rec, e, level, idx);
     return true;
+}
+
+/* The packed pages of a victim with a live pair, each read once, every pair visited. */
+static uint32_t
+walk_packed_block(struct pink *pk, struct sim_plan *bg, uint64_t block, struct gc_move *m)
+{
+    struct kv_packlog *pl = kv_packlog_block_live(pk->data_pl, block) > 0 ? pk->data_pl : pk->gc_pl;
+    uint64_t first = ftl_block_first_ppa(pk->base.env.alloc, block);
+    struct kv_record *recs = malloc(KV_PACK_MAX_PAIRS * sizeof(*recs));
+    NVKV_CHECK_MSG(recs != NULL, "pink GC: out of memory");
+    uint32_t pages = 0;
+    /* what a page's pairs cause waits for that page's read only */
+    struct kv_par par;
+    kv_par_begin(&par, bg);
+    for (uint32_t p = 0; p < pk->np->pages_per_block; p++) {
+        uint64_t ppa = first + p;
+        if (kv_packlog_page_live(pl, ppa) == 0)
+            continue;
+        kv_par_branch(&par);
+        int n = kv_packlog_read_page(pl, bg, SIM_PRIO_BG, NAND_ORIGIN_GC, ppa, recs);
+        pages++;
+        if (bg != NULL)
+            sim_plan_barrier(bg);
+        for (int i = 0; i < n; i++)
+            visit_record(m, &recs[i], &(struct kv_loc){ppa, (uint32_t)i, 1});
+    }
+    kv_par_end(&par);
+    free(recs);
+    return pages;
 }
 
 static void
 gc_data_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
 {
-    struct gc_move m = {pk, bg};
-    pk->st.gc_pages_copied += kv_datalog_walk_block(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_GC,
-                                                    block, move_record, &m);
+    struct gc_move m = {pk,
+                        bg,
+                        pk->base.env.params->pink_data_gc == KV_PINK_GC_REINSERT,
+                        UINT64_MAX,
+                        {.origin = NAND_ORIGIN_GC}};
+    uint32_t pages = pk->packed ? walk_packed_block(pk, bg, block, &m)
+                                : kv_datalog_walk_block(pk->data_log, bg, SIM_PRIO_BG,
+                                                        NAND_ORIGIN_GC, block, visit_record, &m);
+    if (!m.reinsert) /* reinsert GC copies nothing: the pages it read are GC page reads */
+        pk->st.gc_pages_copied += pages;
     /* moved records must be on flash before their old block is erased */
-    kv_datalog_flush(pk->gc_log, bg, SIM_PRIO_BG);
+    if (!m.reinsert)
+        pink__data_flush_gc(pk, bg);
     pk->data_gcs++;
 }
 
@@ -192,6 +281,37 @@ gc_meta_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
     pk->meta_gcs++;
 }
 
+static uint64_t
+packed_live_bytes(void *arg, uint64_t block)
+{
+    return kv_packlog_block_live_bytes(arg, block);
+}
+
+/*
+ * A victim of a data stream and, in pages, what it still holds. Pieces: the allocator's greedy
+ * choice. Packed pages hold many pairs, so a page with one live pair counts as valid: the
+ * victim is the block with the fewest live bytes, if at most what `min_free` pages leave.
+ */
+static uint64_t
+pick_data_victim(struct pink *pk, int stream, uint64_t min_free, uint64_t *valid_pages)
+{
+    struct ftl_alloc *a = pk->base.env.alloc;
+    if (!pk->packed) {
+        uint64_t v = ftl_pick_victim(a, stream, min_free);
+        *valid_pages = v == FTL_NO_BLOCK ? 0 : ftl_block_valid_pages(a, v);
+        return v;
+    }
+    struct kv_packlog *pl = stream == pk->data_stream ? pk->data_pl : pk->gc_pl;
+    uint64_t v = ftl_pick_victim_by(a, stream, packed_live_bytes, pl);
+    if (v == FTL_NO_BLOCK)
+        return v;
+    uint64_t live = kv_packlog_block_live_bytes(pl, v), page = pk->np->page_bytes;
+    if (live > (pk->np->pages_per_block - min_free) * page)
+        return FTL_NO_BLOCK;
+    *valid_pages = (live + page - 1) / page;
+    return v;
+}
+
 int
 pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
 {
@@ -214,23 +334,32 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
         uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
         int best_stream = -1;
         for (int s = pk->flushing ? 2 : 0; s < 3; s++) {
-            uint64_t v = ftl_pick_victim(a, streams[s], min_free);
-            if (v != FTL_NO_BLOCK && ftl_block_valid_pages(a, v) < best_valid) {
+            uint64_t valid = 0, v;
+            if (streams[s] == pk->meta_stream) {
+                v = ftl_pick_victim(a, streams[s], min_free);
+                valid = v == FTL_NO_BLOCK ? 0 : ftl_block_valid_pages(a, v);
+            } else {
+                v = pick_data_victim(pk, streams[s], min_free, &valid);
+            }
+            if (v != FTL_NO_BLOCK && valid < best_valid) {
                 best = v;
-                best_valid = ftl_block_valid_pages(a, v);
+                best_valid = valid;
                 best_stream = streams[s];
             }
         }
         /* small records leave holes inside pages: repack a data block when no block has whole
          * pages free (meta pages are whole: the page rule serves them) */
-        for (int s = 0; s < 2 && best == FTL_NO_BLOCK && !pk->flushing; s++) {
+        for (int s = 0; s < 2 && best == FTL_NO_BLOCK && !pk->flushing && !pk->packed; s++) {
             best = ftl_pick_victim_by_pieces(a, streams[s], min_free);
             best_stream = streams[s];
         }
         /* nearly out of blocks: any victim that frees a page beats stopping */
         for (int s = pk->flushing ? 2 : 0; s < 3 && best == FTL_NO_BLOCK && ftl_free_blocks(a) <= 2;
              s++) {
-            best = ftl_pick_victim(a, streams[s], 1);
+            uint64_t valid;
+            best = streams[s] == pk->meta_stream || !pk->packed
+                       ? ftl_pick_victim(a, streams[s], 1)
+                       : pick_data_victim(pk, streams[s], 1, &valid);
             best_stream = streams[s];
         }
         /* a victim's output needs room: it never exceeds one block (at least an eighth of the

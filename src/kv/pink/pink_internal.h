@@ -5,9 +5,11 @@
  * (pages of sorted {key, PPA} entries); level lists (first key + location of each meta segment)
  * and meta segments are pinned in device DRAM from the top level down while the budget lasts;
  * the rest live in flash, and a GET pays one flash read for every flash-resident level list
- * and meta segment it consults before the data read. KV records sit in data segments, 512-byte
- * pieces packed into pages (kv/datalog.h). Compaction moves only meta segments; overwritten and
- * deleted records are invalidated and reclaimed by data GC, dead meta pages by meta GC.
+ * and meta segment it consults before the data read. KV pairs sit in data pages: packed byte by
+ * byte as KVEMU's port writes them (kv/packlog.h, pink.piece_bytes=1) or in the original's
+ * 512-byte pieces (kv/datalog.h, pink.piece_bytes=512). Compaction moves only meta segments;
+ * overwritten and deleted records are invalidated and reclaimed by data GC, dead meta pages by
+ * meta GC.
  */
 #ifndef NVKV_KV_PINK_INTERNAL_H
 #define NVKV_KV_PINK_INTERNAL_H
@@ -19,6 +21,7 @@
 #include "../engine.h"
 #include "../lsmkit.h"
 #include "../membuf.h"
+#include "../packlog.h"
 
 #define PINK_MAX_LEVELS 8
 #define PINK_NO_PPA     UINT64_MAX
@@ -69,17 +72,21 @@ struct pink {
     struct kv_membuf mem;
     /* flash streams and writers */
     int data_stream, gc_stream, meta_stream;
-    struct kv_datalog *data_log; /* flush output */
-    struct kv_datalog *gc_log;   /* data GC relocations */
+    bool packed;                 /* pink.piece_bytes = 1: pairs packed byte by byte */
+    struct kv_datalog *data_log; /* flush output (pieces) */
+    struct kv_datalog *gc_log;   /* data GC relocations (pieces) */
+    struct kv_packlog *data_pl;  /* flush output (packed) */
+    struct kv_packlog *gc_pl;    /* data GC relocations (packed, pink.data_gc=copy) */
     uint32_t *meta_owner;        /* ppa -> level << 28 | segment, for meta GC */
     uint64_t gc_threshold;
     /* background work */
-    struct kv_bg bg;      /* flush, compaction and GC plans and what waits for them */
-    bool in_gc;           /* GC is running: allocation failures cannot recurse into it */
-    bool flushing;        /* records on flash without a level entry yet: no data GC */
-    uint64_t live_pieces; /* pieces of records a GET can still reach */
+    struct kv_bg bg;    /* flush, compaction and GC plans and what waits for them */
+    bool in_gc;         /* GC is running: allocation failures cannot recurse into it */
+    bool flushing;      /* records on flash without a level entry yet: no data GC */
+    uint64_t live_held; /* flash bytes held by the records a GET can still reach */
     uint64_t meta_pages_written, compaction_meta_reads;
     uint64_t data_gcs, meta_gcs;
+    uint64_t gc_reinserted; /* live pairs data GC put back into the write buffer */
     uint64_t level_list_dram_bytes, seg_dram_bytes;
     uint64_t size_ratio_x100;
     uint64_t write_buffer_outside_budget; /* bytes of write buffer the budget could not hold */
@@ -95,7 +102,20 @@ extern const struct kv_engine_ops kv_pink_ops;
 #define PINK_OWNER(list, level, index) \
     ((list ? PINK_OWNER_LIST : 0u) | ((uint32_t)(level) << 28) | (uint32_t)(index))
 
+/* Meta pages a walk has read already: GC's validity checks of one data page share them, and
+ * their reads carry the walk's origin. */
+#define PINK_MEMO_PAGES 16
+
+struct pink_meta_memo {
+    uint64_t ppa[PINK_MEMO_PAGES];
+    uint32_t n, next;
+    enum nand_origin origin;
+};
+
 /* pink_lsm.c */
+/* The newest entry of a key in the levels, charging the read path in `c` (see pink_lsm.c). */
+const struct pink_entry *pink__lookup(struct pink *pk, struct kv_cost *c, const void *key,
+                                      uint32_t klen, struct pink_meta_memo *memo);
 uint64_t pink__seg_capacity_bytes(const struct pink *pk);
 bool pink__find(const struct pink *pk, const void *key, uint32_t klen, uint32_t *level,
                 uint64_t *index);
@@ -107,6 +127,22 @@ int pink__flush(struct pink *pk, struct sim_plan *flush, struct sim_plan *work);
 void pink__recompute_residency(struct pink *pk, struct sim_plan *bg);
 void pink__free_level(struct pink_level *l);
 void pink__set_level_caps(struct pink *pk);
+
+/* pink_data.c: data pages in either layout */
+int pink__data_open(struct pink *pk, const struct kv_env *env);
+void pink__data_close(struct pink *pk);
+/* Flash bytes a record holds: its pieces, or its packed bytes. */
+uint64_t pink__record_bytes(const struct pink *pk, uint32_t klen, uint32_t vlen);
+uint32_t pink__data_max_value(const struct pink *pk, uint32_t klen);
+/* Append to the flush writer (gc: the GC writer). -ENOSPC when no block is left. */
+int pink__data_append(struct pink *pk, struct sim_plan *bg, bool gc, const void *key, uint32_t klen,
+                      const void *value, uint32_t vlen, struct kv_loc *loc);
+void pink__data_flush_gc(struct pink *pk, struct sim_plan *bg);
+/* Read the record at `loc`; returns the flash pages read. */
+int pink__data_read(struct pink *pk, struct sim_plan *plan, enum sim_prio prio,
+                    const struct kv_loc *loc, struct kv_record *rec);
+/* The record of entry `e` is dead (no-op when it has none). */
+void pink__data_invalidate(struct pink *pk, const struct pink_entry *e);
 
 /* pink_gc.c */
 void pink__make_room(struct pink *pk, struct sim_plan *bg);

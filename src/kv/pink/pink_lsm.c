@@ -82,9 +82,9 @@ pink__set_level_caps(struct pink *pk)
         }
     }
     if (pk->st.live_keys > 0) {
-        avg_record = (double)pk->live_pieces * FTL_PIECE_BYTES / (double)pk->st.live_keys;
-        if (avg_record < FTL_PIECE_BYTES)
-            avg_record = FTL_PIECE_BYTES;
+        avg_record = (double)pk->live_held / (double)pk->st.live_keys;
+        if (avg_record < 1)
+            avg_record = 1;
     }
     if (sampled > 0)
         avg_klen = (double)key_bytes / (double)sampled;
@@ -182,6 +182,59 @@ read_level_segments(struct pink *pk, struct sim_plan *bg, const struct pink_leve
     }
 }
 
+/* A flash read of a meta page, after the work that chose it. */
+static void
+read_meta_page(struct pink *pk, struct kv_cost *c, uint64_t ppa, struct pink_meta_memo *memo)
+{
+    if (ppa == PINK_NO_PPA)
+        return; /* mid-compaction (GC for its output pages): the page is in controller memory */
+    if (memo != NULL) {
+        for (uint32_t i = 0; i < memo->n; i++)
+            if (memo->ppa[i] == ppa)
+                return; /* still in the controller's buffer */
+        memo->ppa[memo->next] = ppa;
+        memo->next = (memo->next + 1) % PINK_MEMO_PAGES;
+        if (memo->n < PINK_MEMO_PAGES)
+            memo->n++;
+    }
+    kv_cost_read(c, pk->base.env.cpu, pk->base.env.nand, ppa,
+                 memo != NULL ? memo->origin : NAND_ORIGIN_META);
+}
+
+/*
+ * The read path over the levels: level list (a flash read when it spilled), meta segment (a
+ * flash read when not pinned), binary searches on a controller core. Returns the entry or NULL.
+ * With a memo, a meta page read once is not read again (GC's validity checks of one page).
+ */
+const struct pink_entry *
+pink__lookup(struct pink *pk, struct kv_cost *c, const void *key, uint32_t klen,
+             struct pink_meta_memo *memo)
+{
+    struct dev_cpu *cpu = pk->base.env.cpu;
+    for (uint32_t i = 0; i < pk->nlevels; i++) {
+        const struct pink_level *l = &pk->lv[i];
+        if (l->n == 0)
+            continue;
+        c->cpu_ns += dev_cpu_bsearch_ns(cpu, l->nsegs);
+        /* candidate segment: the last one whose first key <= key */
+        int64_t lb = pink__level_lower_bound(l, key, klen);
+        uint64_t idx = (uint64_t)lb;
+        bool exact = idx < l->n && kv_key_cmp(l->e[idx].key, l->e[idx].klen, key, klen) == 0;
+        uint64_t probe = exact ? idx : (idx == 0 ? UINT64_MAX : idx - 1);
+        if (probe == UINT64_MAX)
+            continue; /* below the level's first key: the level list answers from DRAM */
+        uint32_t s = pink__seg_of(l, probe);
+        if (!l->list_in_dram && l->list_pages > 0) /* the level-list page of this segment */
+            read_meta_page(pk, c, l->list_ppas[(uint64_t)s * l->list_pages / l->nsegs], memo);
+        if (!l->segs[s].in_dram)
+            read_meta_page(pk, c, l->segs[s].flash_ppa, memo);
+        c->cpu_ns += dev_cpu_bsearch_ns(cpu, l->segs[s].count);
+        if (exact)
+            return &l->e[idx];
+    }
+    return NULL;
+}
+
 /* Forget a level's segments: their flash copies become invalid. */
 static void
 retire_segments(struct pink *pk, struct pink_level *l)
@@ -195,8 +248,7 @@ retire_segments(struct pink *pk, struct pink_level *l)
 static void
 invalidate_record(struct pink *pk, const struct pink_entry *e)
 {
-    if (e->loc.pieces > 0)
-        ftl_invalidate(pk->base.env.alloc, e->loc.ppa, e->loc.piece, e->loc.pieces);
+    pink__data_invalidate(pk, e);
 }
 
 /*
@@ -286,7 +338,8 @@ supersede(struct pink *pk, const struct kv_mem_entry *m)
         /* the PUT counted a new key; it replaced this one */
         pk->st.live_keys--;
         pk->st.live_bytes -= old->klen + old->vlen;
-        pk->live_pieces -= old->loc.pieces;
+        if (old->loc.pieces > 0)
+            pk->live_held -= pink__record_bytes(pk, old->klen, old->vlen);
     }
     invalidate_record(pk, old);
     old->loc.pieces = 0;
@@ -318,12 +371,12 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
         e->loc = (struct kv_loc){0, 0, 0};
         supersede(pk, m);
         if (!(m->flags & PINK_F_TOMBSTONE)) {
-            int rc = kv_datalog_append(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_FLUSH, m->key,
-                                       m->klen, m->key + m->klen, m->vlen, 0, &e->loc);
+            int rc = pink__data_append(pk, bg, false, m->key, m->klen, m->key + m->klen, m->vlen,
+                                       &e->loc);
             if (rc == -ENOSPC) {
                 pink__gc(pk, bg, true);
-                rc = kv_datalog_append(pk->data_log, bg, SIM_PRIO_BG, NAND_ORIGIN_FLUSH, m->key,
-                                       m->klen, m->key + m->klen, m->vlen, 0, &e->loc);
+                rc = pink__data_append(pk, bg, false, m->key, m->klen, m->key + m->klen, m->vlen,
+                                       &e->loc);
             }
             NVKV_CHECK_MSG(rc == 0, "pink: no flash left to flush the write buffer (%d)", rc);
         }
