@@ -74,8 +74,8 @@ kv_params_default(struct kv_params *p)
     p->bg_inflight = 2;
     /* KVEMU runs PinK and AnyKey with 4 levels (LSM_LEVELN, "fixed value") */
     p->pink_levels = 4;
-    p->pink_piece_bytes = 512;
-    p->pink_data_gc = KV_PINK_GC_COPY;
+    p->pink_piece_bytes = 1; /* KVEMU's port, the AnyKey paper's baseline */
+    p->pink_data_gc = KV_PINK_GC_REINSERT;
     /* hash engine: 4-byte key signature + 4-byte location per entry, as early KV-SSDs */
     p->hash_entry_bytes = 8;
     p->hash_bucket_entries = 0; /* 0: derived from the page size */

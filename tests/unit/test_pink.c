@@ -8,6 +8,7 @@
 
 #include "../../src/base/err.h"
 #include "../../src/kv/datalog.h"
+#include "../../src/kv/packlog.h"
 #include "engine_dev.h"
 
 static enum kv_status
@@ -79,16 +80,19 @@ TEST(round_trip_through_flush_compaction_and_gc)
 
 /*
  * Fill `fraction` of the exposed capacity with fixed-size pairs, then read random keys. The
- * fill counts what a record really occupies: PinK packs records in 512-byte pieces and never
- * splits one across pages, so a 16 + 4096-byte pair takes a whole 8 KiB page (KVEMU's PinK
- * pays the same: a 4 KiB pair and its page footer do not fit twice in a page).
+ * fill counts what a record really occupies in the layout in use: KVEMU's packed pages hold
+ * floor((page - 8) / (K + V + 4)) pairs, so a 16 + 4096-byte pair takes a whole 8 KiB page; the
+ * original's 512-byte pieces (keys in the page directory) fit two.
  */
 static void
 fill_and_read(struct dev *t, uint32_t klen, uint32_t vlen, double fraction, uint32_t gets,
               struct nvkv_hist *reads)
 {
     uint32_t ppp = t->d->cfg.nand.page_bytes / FTL_PIECE_BYTES;
-    uint32_t per_page = ppp / kv_record_pieces(klen, vlen);
+    uint32_t per_page =
+        t->d->cfg.kv.pink_piece_bytes == 1
+            ? (t->d->cfg.nand.page_bytes - KV_PACK_HEADER) / kv_pack_pair_bytes(klen, vlen)
+            : ppp / kv_record_pieces(klen, vlen);
     uint64_t n =
         (uint64_t)((double)t->d->exposed_bytes * fraction / (t->d->cfg.nand.page_bytes / per_page));
     uint8_t *k = malloc(klen), *v = malloc(vlen), *back = malloc(vlen);

@@ -102,9 +102,9 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
     /* Physical headroom: padding inside pages and metadata on flash can exhaust blocks before
      * the logical capacity; below half the GC reserve, new data is refused so that buffered
      * data, compaction output and GC relocations always find a block. */
-    if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2) {
+    if (pink__free_blocks(pk) <= pk->gc_threshold / 2) {
         make_room_for_write(pk, plan);
-        if (ftl_free_blocks(pk->base.env.alloc) <= pk->gc_threshold / 2)
+        if (pink__free_blocks(pk) <= pk->gc_threshold / 2)
             return KV_NO_SPACE;
     }
     pk->live_held = pk->live_held + held - cur.held;

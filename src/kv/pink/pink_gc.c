@@ -21,11 +21,20 @@ pink__meta_drop(struct pink *pk, struct pink_seg *s)
     s->flash_ppa = PINK_NO_PPA;
 }
 
+uint64_t
+pink__free_blocks(const struct pink *pk)
+{
+    uint64_t free_blocks = ftl_free_blocks(pk->base.env.alloc);
+    uint64_t block = (uint64_t)pk->np->pages_per_block * pk->np->page_bytes;
+    uint64_t owed = (pk->reinsert_pending + block - 1) / block;
+    return free_blocks > owed ? free_blocks - owed : 0;
+}
+
 void
 pink__make_room(struct pink *pk, struct sim_plan *bg)
 {
     /* collect before the pool runs dry: GC needs a free block to move records into */
-    if (!pk->in_gc && ftl_free_blocks(pk->base.env.alloc) < pk->gc_threshold)
+    if (!pk->in_gc && pink__free_blocks(pk) < pk->gc_threshold)
         pink__gc(pk, bg, false);
 }
 
@@ -160,6 +169,7 @@ reinsert_record(struct gc_move *m, const struct kv_record *rec, const struct kv_
     } else {
         kv_membuf_put(&pk->mem, rec->key, rec->klen, rec->value, rec->vlen, 0, false);
         pk->gc_reinserted++;
+        pk->reinsert_pending += pink__record_bytes(pk, rec->klen, rec->vlen);
     }
     pink__data_invalidate(pk, owner);
     owner->loc.pieces = 0;
@@ -281,16 +291,36 @@ gc_meta_block(struct pink *pk, struct sim_plan *bg, uint64_t block)
     pk->meta_gcs++;
 }
 
+struct packed_victim {
+    const struct pink *pk;
+    const struct kv_packlog *pl;
+};
+
+/*
+ * Pages a packed block's live pairs take once rewritten: at their mean size, as many to a page
+ * as fit. Bytes alone would mislead: 4,116-byte pairs fill half of each 8 KiB page, and
+ * rewriting them frees nothing.
+ */
 static uint64_t
-packed_live_bytes(void *arg, uint64_t block)
+packed_pages_needed(void *arg, uint64_t block)
 {
-    return kv_packlog_block_live_bytes(arg, block);
+    const struct packed_victim *pv = arg;
+    uint64_t pairs = kv_packlog_block_live(pv->pl, block);
+    if (pairs == 0)
+        return 0;
+    uint64_t bytes = kv_packlog_block_live_bytes(pv->pl, block);
+    uint64_t room = pv->pk->np->page_bytes - KV_PACK_HEADER;
+    uint64_t per_page = room * pairs / bytes; /* floor(room / mean pair bytes) */
+    if (per_page == 0)
+        per_page = 1;
+    return (pairs + per_page - 1) / per_page;
 }
 
 /*
- * A victim of a data stream and, in pages, what it still holds. Pieces: the allocator's greedy
+ * A victim of a data stream and the pages it still holds. Pieces: the allocator's greedy
  * choice. Packed pages hold many pairs, so a page with one live pair counts as valid: the
- * victim is the block with the fewest live bytes, if at most what `min_free` pages leave.
+ * victim is the block whose live pairs need the fewest pages rewritten, if `min_free` pages
+ * are gained.
  */
 static uint64_t
 pick_data_victim(struct pink *pk, int stream, uint64_t min_free, uint64_t *valid_pages)
@@ -301,14 +331,14 @@ pick_data_victim(struct pink *pk, int stream, uint64_t min_free, uint64_t *valid
         *valid_pages = v == FTL_NO_BLOCK ? 0 : ftl_block_valid_pages(a, v);
         return v;
     }
-    struct kv_packlog *pl = stream == pk->data_stream ? pk->data_pl : pk->gc_pl;
-    uint64_t v = ftl_pick_victim_by(a, stream, packed_live_bytes, pl);
+    struct packed_victim pv = {pk, stream == pk->data_stream ? pk->data_pl : pk->gc_pl};
+    uint64_t v = ftl_pick_victim_by(a, stream, packed_pages_needed, &pv);
     if (v == FTL_NO_BLOCK)
         return v;
-    uint64_t live = kv_packlog_block_live_bytes(pl, v), page = pk->np->page_bytes;
-    if (live > (pk->np->pages_per_block - min_free) * page)
+    uint64_t need = packed_pages_needed(&pv, v);
+    if (need + min_free > pk->np->pages_per_block)
         return FTL_NO_BLOCK;
-    *valid_pages = (live + page - 1) / page;
+    *valid_pages = need;
     return v;
 }
 
@@ -330,7 +360,9 @@ pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent)
     struct kv_par par;
     kv_par_begin(&par, bg);
     /* bounded: each round frees a block unless no victim has anything to reclaim */
-    for (uint64_t round = 0; ftl_free_blocks(a) < want && round < 4 * want + 16; round++) {
+    /* pairs put back into the write buffer need room at its flush: GC covers them too (each
+     * victim frees at least an eighth of a block more than it puts back) */
+    for (uint64_t round = 0; pink__free_blocks(pk) < want && round < 4 * want + 16; round++) {
         uint64_t best = FTL_NO_BLOCK, best_valid = UINT64_MAX;
         int best_stream = -1;
         for (int s = pk->flushing ? 2 : 0; s < 3; s++) {

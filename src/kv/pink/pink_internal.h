@@ -87,6 +87,7 @@ struct pink {
     uint64_t meta_pages_written, compaction_meta_reads;
     uint64_t data_gcs, meta_gcs;
     uint64_t gc_reinserted; /* live pairs data GC put back into the write buffer */
+    uint64_t reinsert_pending; /* flash bytes those pairs will take at the next flush */
     uint64_t level_list_dram_bytes, seg_dram_bytes;
     uint64_t size_ratio_x100;
     uint64_t write_buffer_outside_budget; /* bytes of write buffer the budget could not hold */
@@ -145,6 +146,8 @@ int pink__data_read(struct pink *pk, struct sim_plan *plan, enum sim_prio prio,
 void pink__data_invalidate(struct pink *pk, const struct pink_entry *e);
 
 /* pink_gc.c */
+/* Free blocks, less those the pairs GC put back into the write buffer will take. */
+uint64_t pink__free_blocks(const struct pink *pk);
 void pink__make_room(struct pink *pk, struct sim_plan *bg);
 int pink__alloc_meta_page(struct pink *pk, struct sim_plan *bg, uint64_t *ppa);
 int pink__gc(struct pink *pk, struct sim_plan *bg, bool urgent);

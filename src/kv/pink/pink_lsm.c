@@ -378,12 +378,24 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
                 rc = pink__data_append(pk, bg, false, m->key, m->klen, m->key + m->klen, m->vlen,
                                        &e->loc);
             }
-            NVKV_CHECK_MSG(rc == 0, "pink: no flash left to flush the write buffer (%d)", rc);
+            NVKV_CHECK_MSG(
+                rc == 0,
+                "pink: no flash left to flush the write buffer (%d): pair %llu of "
+                "%llu, %llu buffered bytes, free blocks %llu, GC threshold %llu, "
+                "blocks data %llu gc %llu meta %llu, live record bytes %llu",
+                rc, (unsigned long long)i, (unsigned long long)n, (unsigned long long)pk->mem.bytes,
+                (unsigned long long)ftl_free_blocks(pk->base.env.alloc),
+                (unsigned long long)pk->gc_threshold,
+                (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->data_stream),
+                (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->gc_stream),
+                (unsigned long long)ftl_stream_blocks(pk->base.env.alloc, pk->meta_stream),
+                (unsigned long long)pk->live_held);
         }
     }
     free(sorted);
     pk->flushing = false;
     kv_membuf_clear(&pk->mem);
+    pk->reinsert_pending = 0; /* written now */
     *count = n;
     return out;
 }
