@@ -69,6 +69,45 @@ write_origin_counts(struct nvkv_json *j, const char *key, const uint64_t *counts
     nvkv_json_close(j);
 }
 
+/*
+ * The same counts by what caused them, as the AnyKey paper's Table 3 splits them: user (the
+ * host's records and their flush), compaction, gc, vlog (value log), meta (metadata pages),
+ * rollback (KVAccel).
+ */
+static void
+write_by_origin(struct nvkv_json *j, const struct nand_stats *s)
+{
+    static const struct {
+        const char *name;
+        unsigned mask;
+    } groups[] = {
+        {"user", 1u << NAND_ORIGIN_HOST | 1u << NAND_ORIGIN_FLUSH},
+        {"compaction", 1u << NAND_ORIGIN_COMPACTION},
+        {"gc", 1u << NAND_ORIGIN_GC},
+        {"vlog", 1u << NAND_ORIGIN_VLOG},
+        {"meta", 1u << NAND_ORIGIN_META},
+        {"rollback", 1u << NAND_ORIGIN_ROLLBACK},
+    };
+
+    nvkv_json_object(j, "by_origin");
+    for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+        uint64_t r = 0, w = 0, e = 0;
+        for (int o = 0; o < NAND_ORIGIN_COUNT; o++) {
+            if (!(groups[g].mask & 1u << o))
+                continue;
+            r += s->page_reads[o];
+            w += s->page_writes[o];
+            e += s->erases[o];
+        }
+        nvkv_json_object(j, groups[g].name);
+        nvkv_json_u64(j, "reads", r);
+        nvkv_json_u64(j, "writes", w);
+        nvkv_json_u64(j, "erases", e);
+        nvkv_json_close(j);
+    }
+    nvkv_json_close(j);
+}
+
 static void
 write_flash(struct nvkv_json *j, const struct nand_stats *s, const struct nvkv_hist *rpg)
 {
@@ -80,6 +119,7 @@ write_flash(struct nvkv_json *j, const struct nand_stats *s, const struct nvkv_h
     write_origin_counts(j, "page_writes", s->page_writes);
     nvkv_json_u64(j, "erases", erases);
     write_origin_counts(j, "erases_by_origin", s->erases);
+    write_by_origin(j, s);
     if (rpg != NULL) {
         nvkv_json_object(j, "reads_per_get");
         nvkv_json_double(j, "mean", nvkv_hist_mean(rpg));

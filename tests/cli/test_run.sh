@@ -51,6 +51,11 @@ if "$NVKV" run --engine anykey --scale 64 --procedure paper --fill 0.02 --key-si
     has "$TMP/paper/result.json" '"key_dist": "zipf"' "--procedure paper"
     has "$TMP/paper/result.json" '"update": 0.2' "--procedure paper"
     has "$TMP/paper/result.json" '"theta": 0.99' "--procedure paper"
+    # flash I/O of the measured phase by origin, as the paper's Table 3 splits it
+    for g in user compaction gc vlog meta; do
+        has "$TMP/paper/result.json" "\"$g\": {" "flash.by_origin"
+    done
+    has "$TMP/paper/result.json" '"by_origin": {' "flash.by_origin"
     rb=$(sed -n '/"run": {/,/}/p' "$TMP/paper/result.json" | sed -n 's/.*"request_bytes": \([0-9]*\).*/\1/p')
     raw=$(json_num "$TMP/paper/result.json" raw_bytes)
     # stopped at the first request past 0.5% of raw; at most QD - 1 more were in flight
