@@ -95,8 +95,9 @@ if ycsb 3 "$TMP/y1" && ycsb 3 "$TMP/y2"; then
     grep -v -e '"wall_s"' -e '"ops_per_wall_s"' "$TMP/y1/result.json" >"$TMP/y1.s"
     grep -v -e '"wall_s"' -e '"ops_per_wall_s"' "$TMP/y2/result.json" >"$TMP/y2.s"
     if cmp -s "$TMP/y1.s" "$TMP/y2.s"; then pass; else fail "ycsb-a: same seed, different result.json"; fi
-    reads=$(json_num "$TMP/y1/result.json" reads)
-    updates=$(json_num "$TMP/y1/result.json" updates)
+    sed -n '/"run": {/,/}/p' "$TMP/y1/result.json" >"$TMP/y1_run.json"
+    reads=$(json_num "$TMP/y1_run.json" reads)
+    updates=$(json_num "$TMP/y1_run.json" updates)
     if [ "$reads" -gt 9000 ] && [ "$updates" -gt 9000 ]; then pass; else fail "ycsb-a mix: $reads reads, $updates updates"; fi
 else
     fail "ycsb-a run failed: $(cat "$TMP/ycsb.err")"
@@ -135,7 +136,8 @@ if "$NVKV" run --engine pink --scale 64 --benchmarks=fillseq,readrandom --num 20
     --key_size 16 --value_size 100 --quiet --out "$TMP/db" >/dev/null 2>"$TMP/db.err"; then
     inserts=$(json_num "$TMP/db/1-fillseq/result.json" inserts)
     misses=$(json_num "$TMP/db/2-readrandom/result.json" get_misses)
-    reads=$(json_num "$TMP/db/2-readrandom/result.json" reads)
+    sed -n '/"run": {/,/}/p' "$TMP/db/2-readrandom/result.json" >"$TMP/db_run.json"
+    reads=$(json_num "$TMP/db_run.json" reads)
     if [ "$inserts" = 20000 ]; then pass; else fail "fillseq: $inserts inserts"; fi
     if [ "$misses" = 0 ] && [ "$reads" = 20000 ]; then pass; else fail "readrandom: $reads reads, $misses misses"; fi
 else
