@@ -60,6 +60,13 @@ static const struct metric engine_metrics[] = {
     {"write amplification", "write_amplification", 1, 2},
     {"storage utilization", "storage_utilization", 1, 3},
     {"metadata in flash (MB)", "sum:metadata_bytes.*.flash", 1e-6, 2},
+    /* the AnyKey paper's Table 1 (metadata, wherever it lives) and Table 3 (compaction and GC
+     * page I/O of the measured phase) */
+    {"metadata in DRAM + flash (MB)", "metadata_total_bytes", 1e-6, 2},
+    {"compaction page reads (run)", "flash.by_origin.compaction.reads", 1, 0},
+    {"compaction page writes (run)", "flash.by_origin.compaction.writes", 1, 0},
+    {"GC page reads (run)", "flash.by_origin.gc.reads", 1, 0},
+    {"GC page writes (run)", "flash.by_origin.gc.writes", 1, 0},
 };
 
 static const struct metric method_metrics[] = {

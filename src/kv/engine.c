@@ -138,6 +138,12 @@ kv_write_stats_json(struct kv_engine *e, struct nvkv_json *j)
         nvkv_json_close(j);
     }
     nvkv_json_close(j);
+    /* the AnyKey paper's Table 1: the engine's metadata wherever it lives (not the write buffer
+     * or a cache) */
+    uint64_t total = 0;
+    for (int c = DEV_DRAM_LEVEL_LISTS; c <= DEV_DRAM_MAPPING; c++)
+        total += d->used[c] + s->metadata_flash_bytes[c];
+    nvkv_json_u64(j, "metadata_total_bytes", total);
 
     nvkv_json_object(j, "dram");
     nvkv_json_u64(j, "budget_bytes", d->budget);
