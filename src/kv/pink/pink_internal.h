@@ -86,7 +86,7 @@ struct pink {
     uint64_t live_held; /* flash bytes held by the records a GET can still reach */
     uint64_t meta_pages_written, compaction_meta_reads;
     uint64_t data_gcs, meta_gcs;
-    uint64_t gc_reinserted; /* live pairs data GC put back into the write buffer */
+    uint64_t gc_reinserted;    /* live pairs data GC put back into the write buffer */
     uint64_t reinsert_pending; /* flash bytes those pairs will take at the next flush */
     uint64_t level_list_dram_bytes, seg_dram_bytes;
     uint64_t size_ratio_x100;
