@@ -33,11 +33,23 @@
 /* One key of a level: its newest version at that level. Keys are owned by the entry. */
 struct pink_entry {
     uint8_t *key;
+    uint64_t pfx; /* the key's first 8 bytes, big-endian, zero-padded: most compares end here */
     uint8_t klen;
     uint8_t flags;
     uint32_t vlen;     /* host-side bookkeeping for statistics; not part of the meta entry */
     struct kv_loc loc; /* data record; pieces == 0 for a tombstone */
 };
+
+/* The order-preserving 8-byte prefix of a key (see pink_entry.pfx). */
+static inline uint64_t
+pink__key_prefix(const void *key, uint32_t klen)
+{
+    const uint8_t *k = key;
+    uint64_t p = 0;
+    for (uint32_t i = 0; i < 8 && i < klen; i++)
+        p |= (uint64_t)k[i] << (56 - 8 * i);
+    return p;
+}
 
 /* A meta segment: entries [start, start + count) of its level. */
 struct pink_seg {

@@ -23,10 +23,13 @@ pink__seg_capacity_bytes(const struct pink *pk)
 int64_t
 pink__level_lower_bound(const struct pink_level *l, const void *key, uint32_t klen)
 {
-    uint64_t lo = 0, hi = l->n;
+    uint64_t lo = 0, hi = l->n, pfx = pink__key_prefix(key, klen);
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (kv_key_cmp(l->e[mid].key, l->e[mid].klen, key, klen) < 0)
+        const struct pink_entry *e = &l->e[mid];
+        /* zero padding keeps prefix order the key order wherever the prefixes differ */
+        bool below = e->pfx != pfx ? e->pfx < pfx : kv_key_cmp(e->key, e->klen, key, klen) < 0;
+        if (below)
             lo = mid + 1;
         else
             hi = mid;
@@ -363,6 +366,7 @@ write_buffer_records(struct pink *pk, struct sim_plan *bg, uint64_t *count)
         struct kv_mem_entry *m = sorted[i];
         struct pink_entry *e = &out[i];
         e->key = malloc(m->klen);
+        e->pfx = pink__key_prefix(m->key, m->klen);
         NVKV_CHECK(e->key != NULL);
         memcpy(e->key, m->key, m->klen);
         e->klen = m->klen;
