@@ -282,7 +282,9 @@ merge_into(struct pink *pk, struct sim_plan *bg, struct pink_entry *src, uint64_
         } else if (i == n_src) {
             take = dst->e[j++];
         } else {
-            int c = kv_key_cmp(src[i].key, src[i].klen, dst->e[j].key, dst->e[j].klen);
+            int c = src[i].pfx != dst->e[j].pfx
+                        ? (src[i].pfx < dst->e[j].pfx ? -1 : 1)
+                        : kv_key_cmp(src[i].key, src[i].klen, dst->e[j].key, dst->e[j].klen);
             if (c < 0) {
                 take = src[i++];
             } else if (c > 0) {
