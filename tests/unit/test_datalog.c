@@ -6,54 +6,25 @@
 #include <stdlib.h>
 
 #include "../../src/kv/datalog.h"
-#include "../../tools/kvdev.h"
-#include "harness.h"
+#include "flash_env.h"
 
 struct fixture {
-    struct sim *sim;
-    struct nand *nand;
-    struct ftl_alloc *alloc;
-    struct dev_dram dram;
-    struct dev_cpu cpu;
-    struct kv_params kp;
-    struct kv_env env;
+    struct flash_env fe;
     struct kv_datalog *dl;
-    int stream;
 };
 
 static void
 setup(struct fixture *f, uint32_t oob_bytes)
 {
-    char err[256];
-    struct nand_params p;
-    nand_params_default(&p);
-    p.channels = 1;
-    p.dies_per_channel = 2;
-    p.blocks_per_die = 4;
-    p.pages_per_block = 8;
-    p.oob_bytes = oob_bytes;
-    nand_params_resolve(&p);
-    struct dev_cpu_params cp;
-    dev_cpu_params_default(&cp);
-    kv_params_default(&f->kp);
-    CHECK_EQ_INT(sim_create(&f->sim), 0);
-    CHECK_EQ_INT(nand_create(&p, f->sim, &f->nand, err, sizeof(err)), 0);
-    CHECK_EQ_INT(ftl_alloc_create(f->nand, &f->alloc), 0);
-    dev_dram_init(&f->dram, 1 << 20);
-    dev_cpu_init(&f->cpu, &cp, 1);
-    f->env = (struct kv_env){f->sim, f->nand, f->alloc, &f->dram, &f->cpu, &f->kp, 1 << 20, 1};
-    f->stream = ftl_stream_create(f->alloc, "data");
-    CHECK_EQ_INT(kv_datalog_create(&f->env, f->stream, NAND_ORIGIN_HOST, &f->dl), 0);
+    flash_env_open(&f->fe, oob_bytes);
+    CHECK_EQ_INT(kv_datalog_create(&f->fe.env, f->fe.stream, NAND_ORIGIN_HOST, &f->dl), 0);
 }
 
 static void
 teardown(struct fixture *f)
 {
     kv_datalog_destroy(f->dl);
-    CHECK_EQ_U64(f->dram.used[DEV_DRAM_WRITE_BUFFER], 0); /* the page buffer was given back */
-    ftl_alloc_destroy(f->alloc);
-    nand_destroy(f->nand);
-    sim_destroy(f->sim);
+    flash_env_close(&f->fe);
 }
 
 static void
@@ -100,7 +71,7 @@ TEST(two_4k_values_share_a_page_and_read_back)
     CHECK_EQ_U64(kv_datalog_is_open_page(f.dl, a.ppa), 0);
     check_record(&f, &a, "key-a", 4096, 1, 1);
     check_record(&f, &b, "key-b", 4096, 2, 1);
-    CHECK_EQ_U64(ftl_page_valid_pieces(f.alloc, a.ppa), 16);
+    CHECK_EQ_U64(ftl_page_valid_pieces(f.fe.alloc, a.ppa), 16);
     teardown(&f);
 }
 
@@ -213,7 +184,7 @@ TEST(gc_walk_sees_only_valid_records)
     /* invalidate the first record found in that block and walk again */
     for (int i = 0; i < 16; i++) {
         if (loc[i].ppa / 8 == block) {
-            ftl_invalidate(f.alloc, loc[i].ppa, loc[i].piece, loc[i].pieces);
+            ftl_invalidate(f.fe.alloc, loc[i].ppa, loc[i].piece, loc[i].pieces);
             break;
         }
     }

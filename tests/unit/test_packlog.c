@@ -8,53 +8,25 @@
 
 #include "../../src/base/le.h"
 #include "../../src/kv/packlog.h"
-#include "../../tools/kvdev.h"
-#include "harness.h"
+#include "flash_env.h"
 
 struct fixture {
-    struct sim *sim;
-    struct nand *nand;
-    struct ftl_alloc *alloc;
-    struct dev_dram dram;
-    struct dev_cpu cpu;
-    struct kv_params kp;
-    struct kv_env env;
+    struct flash_env fe;
     struct kv_packlog *pl;
-    int stream;
 };
 
 static void
 setup(struct fixture *f)
 {
-    char err[256];
-    struct nand_params p;
-    nand_params_default(&p); /* 8 KiB pages */
-    p.channels = 1;
-    p.dies_per_channel = 2;
-    p.blocks_per_die = 4;
-    p.pages_per_block = 8;
-    nand_params_resolve(&p);
-    struct dev_cpu_params cp;
-    dev_cpu_params_default(&cp);
-    kv_params_default(&f->kp);
-    CHECK_EQ_INT(sim_create(&f->sim), 0);
-    CHECK_EQ_INT(nand_create(&p, f->sim, &f->nand, err, sizeof(err)), 0);
-    CHECK_EQ_INT(ftl_alloc_create(f->nand, &f->alloc), 0);
-    dev_dram_init(&f->dram, 1 << 20);
-    dev_cpu_init(&f->cpu, &cp, 1);
-    f->env = (struct kv_env){f->sim, f->nand, f->alloc, &f->dram, &f->cpu, &f->kp, 1 << 20, 1};
-    f->stream = ftl_stream_create(f->alloc, "data");
-    CHECK_EQ_INT(kv_packlog_create(&f->env, f->stream, NAND_ORIGIN_HOST, &f->pl), 0);
+    flash_env_open(&f->fe, 0);
+    CHECK_EQ_INT(kv_packlog_create(&f->fe.env, f->fe.stream, NAND_ORIGIN_HOST, &f->pl), 0);
 }
 
 static void
 teardown(struct fixture *f)
 {
     kv_packlog_destroy(f->pl);
-    CHECK_EQ_U64(f->dram.used[DEV_DRAM_WRITE_BUFFER], 0);
-    ftl_alloc_destroy(f->alloc);
-    nand_destroy(f->nand);
-    sim_destroy(f->sim);
+    flash_env_close(&f->fe);
 }
 
 static void
@@ -98,9 +70,9 @@ TEST(pairs_per_page_as_kvemu_packs_them)
     CHECK_EQ_U64(kv_packlog_page_live(f.pl, loc[0].ppa), 49);
     /* the maps as laid out: n, offsets, end; n, key lengths, 0; then the pairs */
     uint8_t hdr[8];
-    CHECK_EQ_INT(nand_copy_out(f.nand, loc[0].ppa, 0, 2, hdr), 0);
+    CHECK_EQ_INT(nand_copy_out(f.fe.nand, loc[0].ppa, 0, 2, hdr), 0);
     CHECK_EQ_U64(nvkv_get_le16(hdr), 49);
-    CHECK_EQ_INT(nand_copy_out(f.nand, loc[0].ppa, 2, 4, hdr), 0);
+    CHECK_EQ_INT(nand_copy_out(f.fe.nand, loc[0].ppa, 2, 4, hdr), 0);
     CHECK_EQ_U64(nvkv_get_le16(hdr), 8 + 49 * 4); /* pair 0 right behind the maps */
     CHECK_EQ_U64(nvkv_get_le16(hdr + 2), 8 + 49 * 4 + 160);
     for (uint32_t id = 0; id < 120; id++)
@@ -160,12 +132,12 @@ TEST(live_counts_drive_page_validity)
     CHECK_GE_U64(block_live, in_page);
     for (uint32_t i = 0; i + 1 < in_page; i++) {
         kv_packlog_invalidate(f.pl, &loc[i], kv_pack_pair_bytes(16, 1000));
-        CHECK_EQ_U64(ftl_page_valid_pieces(f.alloc, page), ftl_pieces_per_page(f.alloc));
+        CHECK_EQ_U64(ftl_page_valid_pieces(f.fe.alloc, page), ftl_pieces_per_page(f.fe.alloc));
     }
     kv_packlog_invalidate(f.pl, &loc[in_page - 1], kv_pack_pair_bytes(16, 1000));
     CHECK_EQ_U64(kv_packlog_block_live_bytes(f.pl, block), (block_live - in_page) * 1020);
     CHECK_EQ_U64(kv_packlog_page_live(f.pl, page), 0);
-    CHECK_EQ_U64(ftl_page_valid_pieces(f.alloc, page), 0);
+    CHECK_EQ_U64(ftl_page_valid_pieces(f.fe.alloc, page), 0);
     CHECK_EQ_U64(kv_packlog_block_live(f.pl, block), block_live - in_page);
     teardown(&f);
 }
@@ -180,13 +152,13 @@ TEST(a_read_is_one_timed_page_read)
     make_pair(k, 24, v, 50, 1);
     CHECK_EQ_INT(kv_packlog_append(f.pl, NULL, SIM_PRIO_BG, k, 24, v, 50, &loc), 0);
     CHECK_EQ_INT(kv_packlog_flush(f.pl, NULL, SIM_PRIO_BG), 0);
-    struct sim_plan *p = sim_plan_new(f.sim);
+    struct sim_plan *p = sim_plan_new(f.fe.sim);
     struct kv_record rec;
     CHECK_EQ_INT(kv_packlog_read(f.pl, p, SIM_PRIO_FG_READ, NAND_ORIGIN_HOST, &loc, &rec), 1);
     CHECK_EQ_U64(p->n_ops, 1);
-    sim_plan_submit(f.sim, p, NULL, NULL);
-    sim_run(f.sim, UINT64_MAX);
-    CHECK_EQ_U64(nand_stats(f.nand)->page_reads[NAND_ORIGIN_HOST], 1);
+    sim_plan_submit(f.fe.sim, p, NULL, NULL);
+    sim_run(f.fe.sim, UINT64_MAX);
+    CHECK_EQ_U64(nand_stats(f.fe.nand)->page_reads[NAND_ORIGIN_HOST], 1);
     teardown(&f);
 }
 
