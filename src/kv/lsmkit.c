@@ -180,6 +180,27 @@ kv_bg_room_end(struct kv_bg *b, struct sim_plan *fg, struct sim_plan *room)
 }
 
 void
+kv_bg_flush_buffer(struct kv_bg *b, struct kv_engine *e, struct sim_plan *fg,
+                   kv_bg_flush_fn *flush_fn, kv_bg_gc_fn *gc)
+{
+    struct sim_plan *flush = kv_bg_flush_begin(b, fg);
+    struct sim_plan *work = kv_bg_work_begin(b, fg, flush);
+    NVKV_CHECK(flush_fn(e, flush, work) == 0);
+    kv_bg_flush_end(b, flush);
+    gc(e, work, false);
+    kv_bg_work_end(b, work);
+}
+
+void
+kv_bg_make_room(struct kv_bg *b, struct kv_engine *e, struct sim_plan *fg, kv_bg_gc_fn *gc,
+                bool urgent)
+{
+    struct sim_plan *room = kv_bg_room_begin(b, fg);
+    gc(e, room, urgent);
+    kv_bg_room_end(b, fg, room);
+}
+
+void
 kv_par_begin(struct kv_par *par, struct sim_plan *plan)
 {
     *par = (struct kv_par){.plan = plan};

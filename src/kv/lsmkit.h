@@ -83,6 +83,22 @@ void kv_bg_work_end(struct kv_bg *b, struct sim_plan *work);
 struct sim_plan *kv_bg_room_begin(struct kv_bg *b, struct sim_plan *fg);
 void kv_bg_room_end(struct kv_bg *b, struct sim_plan *fg, struct sim_plan *room);
 
+/* An engine's parts of its background work: write a full buffer out in `flush` and merge it in
+ * `work`; collect garbage in `bg`. */
+typedef int kv_bg_flush_fn(struct kv_engine *e, struct sim_plan *flush, struct sim_plan *work);
+typedef int kv_bg_gc_fn(struct kv_engine *e, struct sim_plan *bg, bool urgent);
+
+/*
+ * A write in `fg` filled the active buffer: its flush plan, then the compaction plan that
+ * follows it (the merge, then GC), each waiting only as the time model says (above).
+ */
+void kv_bg_flush_buffer(struct kv_bg *b, struct kv_engine *e, struct sim_plan *fg,
+                        kv_bg_flush_fn *flush, kv_bg_gc_fn *gc);
+
+/* Free blocks under the write's floor: GC for room, which `fg` waits for (admission). */
+void kv_bg_make_room(struct kv_bg *b, struct kv_engine *e, struct sim_plan *fg, kv_bg_gc_fn *gc,
+                     bool urgent);
+
 /*
  * Parallel branches in a background plan: GC victims, independent merges. begin() closes what
  * was added so far; each branch() starts a line of stages that waits only for that; end()

@@ -206,26 +206,17 @@ lookup(struct anykey *ak, struct sim_plan *plan, enum sim_prio prio, const void 
 
 /* ---- writes ---- */
 
-/* A full write buffer: the flush plan writes its values to the log; the compaction plan that
- * follows merges, compacts and collects (lsmkit.h says what waits for what). */
-static void
-flush_buffer(struct anykey *ak, struct sim_plan *plan)
+/* AnyKey's parts of the background work the time model orders (kv_bg_flush_buffer). */
+static int
+flush_part(struct kv_engine *e, struct sim_plan *flush, struct sim_plan *work)
 {
-    struct sim_plan *flush = kv_bg_flush_begin(&ak->bg, plan);
-    struct sim_plan *work = kv_bg_work_begin(&ak->bg, plan, flush);
-    NVKV_CHECK(ak_flush(ak, flush, work) == 0);
-    kv_bg_flush_end(&ak->bg, flush);
-    ak_gc(ak, work, false);
-    kv_bg_work_end(&ak->bg, work);
+    return ak_flush(as_ak(e), flush, work);
 }
 
-/* Free blocks at the write reserve: GC for room, which the write waits for. */
-static void
-make_room_for_write(struct anykey *ak, struct sim_plan *plan)
+static int
+gc_part(struct kv_engine *e, struct sim_plan *bg, bool urgent)
 {
-    struct sim_plan *room = kv_bg_room_begin(&ak->bg, plan);
-    ak_gc(ak, room, true);
-    kv_bg_room_end(&ak->bg, plan, room);
+    return ak_gc(as_ak(e), bg, urgent);
 }
 
 /* The newest version of a key, uncharged (capacity accounting). */
@@ -283,7 +274,7 @@ do_write(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t kle
          * (or for 256 refusals): retrying at every refused PUT would only move the same
          * groups back and forth */
         if (!ak->gc_futile || ++ak->refusals % 256 == 0) {
-            make_room_for_write(ak, plan);
+            kv_bg_make_room(&ak->bg, &ak->base, plan, gc_part, true);
             ak->gc_futile = ftl_free_blocks(ak->base.env.alloc) <= floor;
         }
         if (ftl_free_blocks(ak->base.env.alloc) <= floor)
@@ -304,7 +295,7 @@ do_write(struct anykey *ak, struct sim_plan *plan, const void *key, uint32_t kle
                        dev_cpu_hash_ns(ak->base.env.cpu, klen));
     kv_membuf_put(&ak->mem, key, klen, value, vlen, flags, assumed_new);
     if (ak->mem.bytes >= ak->base.env.params->write_buffer_bytes)
-        flush_buffer(ak, plan);
+        kv_bg_flush_buffer(&ak->bg, &ak->base, plan, flush_part, gc_part);
     return KV_OK;
 }
 

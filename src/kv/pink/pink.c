@@ -50,28 +50,17 @@ current_version(struct pink *pk, const void *key, uint32_t klen)
 
 /* ---- engine operations ---- */
 
-/*
- * A full write buffer: the flush plan writes its records, the compaction plan that follows
- * merges them into the levels, compacts and collects (lsmkit.h says what waits for what).
- */
-static void
-flush_buffer(struct pink *pk, struct sim_plan *plan)
+/* PinK's parts of the background work the time model orders (kv_bg_flush_buffer). */
+static int
+flush_part(struct kv_engine *e, struct sim_plan *flush, struct sim_plan *work)
 {
-    struct sim_plan *flush = kv_bg_flush_begin(&pk->bg, plan);
-    struct sim_plan *work = kv_bg_work_begin(&pk->bg, plan, flush);
-    NVKV_CHECK(pink__flush(pk, flush, work) == 0);
-    kv_bg_flush_end(&pk->bg, flush);
-    pink__gc(pk, work, false);
-    kv_bg_work_end(&pk->bg, work);
+    return pink__flush(as_pink(e), flush, work);
 }
 
-/* Free blocks under the floor: GC for room, which the write waits for. */
-static void
-make_room_for_write(struct pink *pk, struct sim_plan *plan)
+static int
+gc_part(struct kv_engine *e, struct sim_plan *bg, bool urgent)
 {
-    struct sim_plan *room = kv_bg_room_begin(&pk->bg, plan);
-    pink__gc(pk, room, false);
-    kv_bg_room_end(&pk->bg, plan, room);
+    return pink__gc(as_pink(e), bg, urgent);
 }
 
 static enum kv_status
@@ -103,7 +92,7 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
      * the logical capacity; below half the GC reserve, new data is refused so that buffered
      * data, compaction output and GC relocations always find a block. */
     if (pink__free_blocks(pk) <= pk->gc_threshold / 2) {
-        make_room_for_write(pk, plan);
+        kv_bg_make_room(&pk->bg, &pk->base, plan, gc_part, false);
         if (pink__free_blocks(pk) <= pk->gc_threshold / 2)
             return KV_NO_SPACE;
     }
@@ -122,7 +111,7 @@ do_write(struct pink *pk, struct sim_plan *plan, const void *key, uint32_t klen,
                        dev_cpu_hash_ns(pk->base.env.cpu, klen));
     kv_membuf_put(&pk->mem, key, klen, value, vlen, flags, assumed_new);
     if (pk->mem.bytes >= pk->base.env.params->write_buffer_bytes)
-        flush_buffer(pk, plan);
+        kv_bg_flush_buffer(&pk->bg, &pk->base, plan, flush_part, gc_part);
     return KV_OK;
 }
 
